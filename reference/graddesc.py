@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from .data import GRADDESC_X, GRADDESC_Y
-from .ieee import divide, power, sqrt
+from .ieee import NAN, divide, is_mark, power, sqrt
 from .registry import Quantity, register, table
 
 DATA = dict(x=GRADDESC_X, y=GRADDESC_Y)
@@ -387,10 +387,11 @@ def adam_annealing(x, y, lr, b0, a0, mom, sqr_mom, grad_avg_b0, grad_avg_a0, sqr
     for number in range(1, epochs + 1):
         grad_size = sqrt(state["sqr_avg_b"]) + sqrt(state["sqr_avg_a"])  # N33 = SQRT(L33)+SQRT(M33)
         if number > 1:
-            if divide(grad_size, prev_grad2) > 2:
-                lr = lr / 4
-            if grad_size < prev_grad2:
-                prev_grad2 = grad_size
+            # A mark in a comparison is a mark (Excel's IF propagates the error of its condition).
+            ratio = divide(grad_size, prev_grad2)
+            lr = NAN if is_mark(ratio) else lr / 4 if ratio > 2 else lr
+            marked = is_mark(grad_size) or is_mark(prev_grad2)
+            prev_grad2 = NAN if marked else grad_size if grad_size < prev_grad2 else prev_grad2
         block = adam_epoch(x, y, b, a, lr, mom, sqr_mom, **state)
         for row in block:
             rows.append(dict(epoch=number, step=len(rows) + 1, **row))

@@ -44,6 +44,54 @@ def command_reference(args: argparse.Namespace) -> int:
     return 0
 
 
+def command_build(args: argparse.Namespace) -> int:
+    from .build import build
+    from .experiments import all_experiments
+    from .sheets.layout import VARIANTS
+
+    names = args.names or [e.name for e in all_experiments()]
+    variants = VARIANTS if args.variant == "all" else (args.variant,)
+    settings = parse_settings(args.set)
+    for name in names:
+        for built in build(name, variants, settings, args.out, force=args.force):
+            print(f"{'wrote' if built.written else 'unchanged'} {built.path}")
+    return 0
+
+
+def command_check(args: argparse.Namespace) -> int:
+    from .atomic import atomic_write_text
+    from .check import ATOL, RTOL, check_paths, exit_code, workbook_paths
+    from .engines import get_engine
+    from .report import html_report, json_report, junit_report, summary_line, terminal_lines
+
+    paths = workbook_paths(args.paths)
+    engine = get_engine(args.engine)
+    interactive = sys.stderr.isatty() and len(paths) > 1
+
+    def progress(index: int, total: int, path) -> None:
+        if interactive:
+            print(f"\r[{index}/{total}] {path}", end="", file=sys.stderr, flush=True)
+
+    results = check_paths(paths, engine, spec=args.spec, reference=args.reference,
+                          rtol=RTOL if args.rtol is None else args.rtol,
+                          atol=ATOL if args.atol is None else args.atol, progress=progress)
+    if interactive:
+        print("\r" + " " * 60 + "\r", end="", file=sys.stderr)
+    for result in results:
+        for line in terminal_lines(result):
+            print(line)
+    print(summary_line(results))
+    if args.json == "-":
+        sys.stdout.write(json_report(results) + "\n")
+    elif args.json:
+        atomic_write_text(args.json, json_report(results) + "\n")
+    if args.html:
+        atomic_write_text(args.html, html_report(results))
+    if args.junit:
+        atomic_write_text(args.junit, junit_report(results))
+    return exit_code(results)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="xlgen",
@@ -60,6 +108,26 @@ def build_parser() -> argparse.ArgumentParser:
     ref.add_argument("--set", action="append", metavar="KEY=VALUE", help="a parameter (repeatable)")
     ref.add_argument("--csv", metavar="PATH", help="write the CSV here ('-' or nothing: standard output)")
     ref.set_defaults(run=command_reference)
+
+    build = commands.add_parser("build", help="write formula-driven workbooks (all experiments without names)")
+    build.add_argument("names", nargs="*", metavar="NAME", help="experiments from `xlgen list`")
+    build.add_argument("--variant", default="all", choices=["plain", "let", "lambda", "all"])
+    build.add_argument("--set", action="append", metavar="KEY=VALUE", help="a parameter (repeatable)")
+    build.add_argument("--out", default="workbooks", metavar="DIR", help="folder for the .xlsx files")
+    build.add_argument("--force", action="store_true", help="overwrite workbooks edited since they were built")
+    build.set_defaults(run=command_build)
+
+    check = commands.add_parser("check", help="recompute workbooks and diff them cell by cell against the reference")
+    check.add_argument("paths", nargs="+", metavar="PATH", help="workbooks, or folders of them")
+    check.add_argument("--spec", metavar="FILE", help="TOML spec for a workbook xlgen did not write")
+    check.add_argument("--reference", metavar="MODULE:FUNCTION", help="your own reference function")
+    check.add_argument("--engine", default="fast", choices=["fast", "formulas", "libreoffice", "cached"])
+    check.add_argument("--rtol", type=float, help="relative tolerance (default 1e-9)")
+    check.add_argument("--atol", type=float, help="absolute tolerance (default 1e-12)")
+    check.add_argument("--json", metavar="FILE", help="machine-readable report ('-': standard output)")
+    check.add_argument("--html", metavar="FILE", help="the checked cells as HTML tables, mismatches highlighted")
+    check.add_argument("--junit", metavar="FILE", help="JUnit XML, one test case per workbook")
+    check.set_defaults(run=command_check)
     return parser
 
 

@@ -1,0 +1,86 @@
+"""``xlgen build``: write an experiment's workbooks, one per variant, atomically and only over our own files."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .errors import XlgenError
+from .experiments import get_experiment, reference_table
+from .manifest import MANIFEST_SHEET, read_manifest
+from .sheets import BUILDERS
+from .sheets.layout import VARIANTS
+from .workbook import WorkbookSpec, build_workbook
+from .writer import part_digest, read_parts, save
+from .xlsx.reader import read_workbook
+
+
+def file_name(experiment: str, variant: str) -> str:
+    """``basic-sgd.xlsx``, ``basic-sgd-let.xlsx``, ``basic-sgd-lambda.xlsx``."""
+    return f"{experiment}.xlsx" if variant == "plain" else f"{experiment}-{variant}.xlsx"
+
+
+def workbook_spec(name: str, params: Mapping[str, Any] | None = None) -> WorkbookSpec:
+    """The sheets of experiment ``name`` with ``params`` over its defaults."""
+    experiment = get_experiment(name)
+    if name not in BUILDERS:
+        raise XlgenError(f"experiment {name!r} has no workbook builder")
+    table = reference_table(name, params)
+    return BUILDERS[name](experiment, dict(table.attrs["params"]), table)
+
+
+def workbook_bytes(name: str, variant: str, params: Mapping[str, Any] | None = None) -> bytes:
+    if variant not in VARIANTS:
+        raise XlgenError(f"unknown variant {variant!r} (choose plain, let, lambda or all)")
+    return build_workbook(workbook_spec(name, params), variant)
+
+
+@dataclass
+class Built:
+    path: Path
+    written: bool  # False when the file on disk already held exactly these contents
+
+
+def build(name: str, variants: Sequence[str] = VARIANTS, params: Mapping[str, Any] | None = None,
+          out: str | Path = "workbooks", force: bool = False) -> list[Built]:
+    """Write ``name`` in each variant into ``out``; refuse to overwrite a workbook a person has edited."""
+    spec = workbook_spec(name, params)
+    results = []
+    for variant in variants:
+        if variant not in VARIANTS:
+            raise XlgenError(f"unknown variant {variant!r} (choose plain, let, lambda or all)")
+        data = build_workbook(spec, variant)
+        path = Path(out) / file_name(name, variant)
+        if path.exists():
+            if path.read_bytes() == data:
+                results.append(Built(path, False))
+                continue
+            if not force:
+                refuse_if_edited(path)
+        save(path, data)
+        results.append(Built(path, True))
+    return results
+
+
+def refuse_if_edited(path: Path) -> None:
+    """Raise unless ``path`` is an xlgen workbook nobody has changed since it was built."""
+    try:
+        parts = read_parts(path)
+        manifest = read_manifest(read_workbook(path, sheets=[MANIFEST_SHEET]))
+    except Exception:  # unreadable, not a workbook: not ours to overwrite
+        manifest = None
+    if manifest is None:
+        raise XlgenError(f"{path}: exists and was not built by xlgen; not overwriting it (use --force)")
+    manifest_part = _manifest_part(parts)
+    if manifest_part is None or part_digest(parts, manifest_part) != manifest.fingerprint:
+        raise XlgenError(f"{path}: edited since xlgen built it; not overwriting it (use --force)")
+
+
+def _manifest_part(parts: dict[str, bytes]) -> str | None:
+    """The worksheet part holding the manifest (the sheet whose text says so)."""
+    for name, data in parts.items():
+        if name.startswith("xl/worksheets/sheet") and b'="' in data and b"ROWS(" in data:
+            return name
+    return None

@@ -1,0 +1,307 @@
+"""The checker: recompute a workbook with an engine and diff it, cell by cell, against the reference.
+
+The workbook's quantity columns are joined to the reference table by name
+(from the manifest of a workbook xlgen built, or from a ``--spec``), and the
+reference is re-run with the parameters read from the workbook's own input
+cells, so a workbook whose learning rate a learner changed still checks.
+
+A number matches when ``|workbook − reference| ≤ atol + rtol·|reference|``.
+The reference marks overflow (``inf``) and invalid values (``nan``); a cell
+matches such a mark when it shows ``#NUM!``, ``#DIV/0!`` or ``#VALUE!``. Any
+other disagreement of kind is a mismatch. A cell the engine cannot evaluate
+is *unsupported*, never a match.
+"""
+
+from __future__ import annotations
+
+import importlib
+import math
+import struct
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .cells import Range, cell_name
+from .engines import Engine, EngineResult
+from .errors import XlgenError
+from .experiments import reference_table
+from .manifest import MANIFEST_SHEET, read_manifest
+from .spec import Target, load_spec
+from .values import ExcelError, Unsupported
+from .xlsx.reader import read_workbook
+
+RTOL = 1e-9
+ATOL = 1e-12
+MARK_ERRORS = frozenset({"#NUM!", "#DIV/0!", "#VALUE!"})
+
+
+@dataclass
+class CellResult:
+    file: str
+    sheet: str
+    cell: str
+    quantity: str
+    step: int  # 1-based position in the quantity's cells: the step, or the epoch for per-epoch quantities
+    workbook_value: Any
+    reference_value: Any
+    abs_error: float | None
+    rel_error: float | None
+    ulps: int | None
+    status: str  # "match", "mismatch" or "unsupported"
+    formula: str | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "file": self.file, "sheet": self.sheet, "cell": self.cell, "quantity": self.quantity,
+            "step": self.step, "status": self.status,
+            "workbook_value": _json_value(self.workbook_value),
+            "reference_value": _json_value(self.reference_value),
+            "abs_error": _json_value(self.abs_error), "rel_error": _json_value(self.rel_error),
+            "ulps": self.ulps, "formula": self.formula,
+        }
+
+
+@dataclass
+class WorkbookResult:
+    file: str
+    experiment: str = "-"
+    variant: str = "-"
+    engine: str = "-"
+    compared: int = 0
+    matched: int = 0
+    cells: list[CellResult] = field(default_factory=list)  # every compared cell that is not a match
+    worst_rel: float = 0.0
+    worst_ulps: int = 0
+    error: str | None = None  # the workbook could not be checked at all
+    notes: list[str] = field(default_factory=list)
+    table: list[CellResult] = field(default_factory=list)  # every compared cell (for the API and HTML)
+
+    @property
+    def mismatches(self) -> list[CellResult]:
+        return [c for c in self.cells if c.status == "mismatch"]
+
+    @property
+    def unsupported(self) -> list[CellResult]:
+        return [c for c in self.cells if c.status == "unsupported"]
+
+    @property
+    def verdict(self) -> str:
+        if self.error:
+            return "error"
+        if self.mismatches:
+            return "fail"
+        if self.unsupported:
+            return "unsupported"
+        return "pass"
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "file": self.file, "experiment": self.experiment, "variant": self.variant, "engine": self.engine,
+            "verdict": self.verdict, "compared": self.compared, "matched": self.matched,
+            "mismatched": len(self.mismatches), "unsupported": len(self.unsupported),
+            "worst_rel_error": self.worst_rel, "worst_ulps": self.worst_ulps, "error": self.error,
+            "notes": self.notes,
+        }
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return "nan" if value != value else ("inf" if value > 0 else "-inf")
+    if isinstance(value, (ExcelError, Unsupported)):
+        return str(value)
+    return value
+
+
+def ulp_distance(a: float, b: float) -> int:
+    """How many doubles lie between ``a`` and ``b`` (0 when they are the same number)."""
+    def ordered(x: float) -> int:
+        bits = struct.unpack("<q", struct.pack("<d", x))[0]
+        return bits if bits >= 0 else -(bits & 0x7FFFFFFFFFFFFFFF)
+
+    return abs(ordered(a) - ordered(b))
+
+
+def compare_cell(value: Any, expected: float, rtol: float, atol: float) -> tuple[str, float | None, float | None, int | None]:
+    """(status, abs error, rel error, ulps) of a workbook value against a reference value."""
+    if isinstance(value, Unsupported):
+        return "unsupported", None, None, None
+    expected = float(expected)
+    if not math.isfinite(expected):
+        ok = isinstance(value, ExcelError) and str(value) in MARK_ERRORS
+        return ("match" if ok else "mismatch"), None, None, None
+    if isinstance(value, bool) or not isinstance(value, float):
+        return "mismatch", None, None, None
+    error = abs(value - expected)
+    relative = error / abs(expected) if expected != 0 else (0.0 if error == 0 else math.inf)
+    status = "match" if error <= atol + rtol * abs(expected) else "mismatch"
+    return status, error, relative, ulp_distance(value, expected)
+
+
+def target_of(path: Path, spec: str | Path | None, reference: str | None = None) -> Target:
+    """The spec, or the manifest inside the workbook."""
+    if spec is not None:
+        return load_spec(spec, reference)
+    manifest = read_manifest(read_workbook(path, sheets=[MANIFEST_SHEET]))
+    if manifest is None:
+        raise XlgenError(f"{path}: no xlgen manifest in this workbook; give --spec FILE to say what it computes")
+    return Target(manifest.experiment, manifest.params, manifest.quantities, variant=manifest.variant,
+                  reference=reference)
+
+
+def read_params(path: Path, target: Target, ranges: list[Range], values: list[list[Any]]) -> dict[str, Any]:
+    """The reference's parameters from the workbook's own (recomputed) input cells."""
+    params: dict[str, Any] = {}
+    by_range = dict(zip(ranges, values))
+    for name, source in target.params.items():
+        if not isinstance(source, Range):
+            params[name] = source
+            continue
+        cells = by_range[source]
+        numbers = []
+        for (row, column), value in zip(source.cells(), cells):
+            if isinstance(value, Unsupported):
+                raise XlgenError(f"{path}: input {name} at {source.sheet}!{cell_name(row, column)}: {value}")
+            if isinstance(value, bool):
+                numbers.append(value)
+            elif isinstance(value, float):
+                numbers.append(value)
+            else:
+                raise XlgenError(f"{path}: input {name} at {source.sheet}!{cell_name(row, column)} "
+                                 f"is {value!r}, not a number")
+        params[name] = tuple(float(v) for v in numbers) if source.size > 1 else numbers[0]
+    return params
+
+
+def load_reference(spec: str) -> Callable[..., pd.DataFrame]:
+    """``module:function`` -> the function (a course author's own reference)."""
+    module_name, _, function_name = spec.partition(":")
+    if not module_name or not function_name:
+        raise XlgenError(f"--reference expects module:function, got {spec!r}")
+    try:
+        module = importlib.import_module(module_name)
+    except Exception as error:
+        raise XlgenError(f"--reference {spec}: cannot import {module_name!r} ({error})") from None
+    function = getattr(module, function_name, None)
+    if not callable(function):
+        raise XlgenError(f"--reference {spec}: {module_name} has no function {function_name!r}")
+    return function
+
+
+def reference_for(target: Target, params: dict[str, Any]) -> pd.DataFrame:
+    if target.reference:
+        function = load_reference(target.reference)
+        try:
+            table = function(**params)
+        except TypeError as error:
+            raise XlgenError(f"--reference {target.reference}: {error}") from None
+        if not isinstance(table, pd.DataFrame):
+            raise XlgenError(f"--reference {target.reference} returned {type(table).__name__}, not a DataFrame")
+        return table
+    return reference_table(target.experiment, params)
+
+
+def compare(path: Path, target: Target, result: EngineResult, ranges: list[Range], engine: str,
+            rtol: float = RTOL, atol: float = ATOL) -> WorkbookResult:
+    """Join the engine's values to the reference table and compare every quantity cell."""
+    outcome = WorkbookResult(str(path), target.experiment, target.variant, engine, notes=list(result.notes))
+    params = read_params(path, target, ranges, result.values)
+    table = reference_for(target, params)
+    per_epoch = table.attrs.get("epochs")
+    by_range = dict(zip(ranges, result.values))
+    for quantity, source in target.quantities.items():
+        if quantity in table.columns:
+            expected = list(table[quantity])
+        elif per_epoch is not None and quantity in getattr(per_epoch, "columns", ()):
+            expected = list(per_epoch[quantity])
+        else:
+            raise XlgenError(f"{path}: the reference of {target.experiment!r} has no quantity {quantity!r}")
+        if len(expected) != source.size:
+            raise XlgenError(f"{path}: {quantity} at {source} has {source.size} cells, the reference "
+                             f"{len(expected)} values (are epochs or data of another length?)")
+        for step, ((row, column), value, want) in enumerate(zip(source.cells(), by_range[source], expected), 1):
+            status, absolute, relative, ulps = compare_cell(value, want, rtol, atol)
+            cell = CellResult(str(path), source.sheet, cell_name(row, column), quantity, step, value, float(want),
+                              absolute, relative, ulps, status, result.formulas.get((source.sheet, row, column)))
+            outcome.compared += 1
+            outcome.table.append(cell)
+            if status == "match":
+                outcome.matched += 1
+                if relative is not None:
+                    outcome.worst_rel = max(outcome.worst_rel, relative)
+                    outcome.worst_ulps = max(outcome.worst_ulps, ulps or 0)
+            else:
+                outcome.cells.append(cell)
+                if relative is not None and math.isfinite(relative):
+                    outcome.worst_rel = max(outcome.worst_rel, relative)
+    outcome.cells.sort(key=lambda c: (c.status != "mismatch", _position(target, c)))
+    return outcome
+
+
+def _position(target: Target, cell: CellResult) -> tuple[int, int]:
+    """Order mismatches by where they happen: the step first, then the quantity's column."""
+    order = list(target.quantities)
+    return cell.step, order.index(cell.quantity)
+
+
+def check_paths(paths: Sequence[Path], engine: Engine, spec: str | Path | None = None, reference: str | None = None,
+                rtol: float = RTOL, atol: float = ATOL, progress: Callable[[int, int, Path], None] | None = None
+                ) -> list[WorkbookResult]:
+    """Check every workbook; a workbook that cannot be checked gets an ``error`` result, the rest go on."""
+    prepared: list[tuple[Path, Target | None, list[Range], str | None]] = []
+    for path in paths:
+        try:
+            target = target_of(path, spec, reference)
+            ranges = list(dict.fromkeys(
+                [r for r in target.params.values() if isinstance(r, Range)] + list(target.quantities.values())))
+            prepared.append((path, target, ranges, None))
+        except XlgenError as error:
+            prepared.append((path, None, [], str(error)))
+    jobs = [(path, ranges) for path, target, ranges, error in prepared if error is None]
+    evaluated = iter(engine.evaluate_many(jobs)) if jobs else iter(())
+    results = []
+    for index, (path, target, ranges, error) in enumerate(prepared, 1):
+        if progress:
+            progress(index, len(prepared), path)
+        if error is not None:
+            results.append(WorkbookResult(str(path), engine=engine.name, error=error))
+            continue
+        outcome = next(evaluated)
+        if isinstance(outcome, Exception):
+            message = str(outcome) if isinstance(outcome, XlgenError) else f"{path}: {type(outcome).__name__}: {outcome}"
+            results.append(WorkbookResult(str(path), target.experiment, target.variant, engine.name, error=message))
+            continue
+        try:
+            results.append(compare(path, target, outcome, ranges, engine.name, rtol, atol))
+        except XlgenError as failure:
+            results.append(WorkbookResult(str(path), target.experiment, target.variant, engine.name,
+                                          error=str(failure)))
+    return results
+
+
+def exit_code(results: Sequence[WorkbookResult]) -> int:
+    """0: every compared cell matches; 1: a mismatch; 2: a workbook could not be checked or has unsupported cells."""
+    if any(r.verdict == "fail" for r in results):
+        return 1
+    if any(r.verdict in ("error", "unsupported") for r in results):
+        return 2
+    return 0
+
+
+def workbook_paths(paths: Sequence[str | Path]) -> list[Path]:
+    """Workbooks named directly, and the .xlsx/.xlsm files inside named folders (sorted)."""
+    found: list[Path] = []
+    for item in paths:
+        path = Path(item)
+        if path.is_dir():
+            found += sorted(p for p in path.iterdir()
+                            if p.suffix.lower() in (".xlsx", ".xlsm") and not p.name.startswith(("~$", ".")))
+        elif path.exists():
+            found.append(path)
+        else:
+            raise XlgenError(f"{path}: no such file or folder")
+    if not found:
+        raise XlgenError(f"no .xlsx or .xlsm workbook in {', '.join(str(p) for p in paths)}")
+    return found

@@ -1,0 +1,145 @@
+"""Reports of a check: terminal lines, JSON, an HTML table with mismatches highlighted, and JUnit XML."""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+from collections.abc import Sequence
+from typing import Any
+from xml.etree import ElementTree
+
+from .cells import parse_cell
+from .check import CellResult, WorkbookResult
+from .storage import to_display
+
+VERDICT = {"pass": "PASS", "fail": "FAIL", "unsupported": "UNSUPPORTED", "error": "ERROR"}
+
+
+def short(value: Any) -> str:
+    if isinstance(value, float):
+        return repr(value) if math.isfinite(value) else ("nan" if value != value else "inf")
+    return str(value) if value is not None else "(empty)"
+
+
+def terminal_lines(result: WorkbookResult) -> list[str]:
+    """One line per workbook; for a mismatch the first diverging cell; for errors the reason."""
+    name = result.file
+    if result.error:
+        return [f"ERROR  {name}: {result.error}"]
+    line = (f"{VERDICT[result.verdict]:<6} {name}  {result.experiment}/{result.variant}  {result.engine}  "
+            f"{result.compared} cells  worst rel {result.worst_rel:.3g} ({result.worst_ulps} ulp)")
+    lines = [line]
+    if result.mismatches:
+        first = result.mismatches[0]
+        formula = f" ={to_display(first.formula)}" if first.formula else ""
+        formula = " ".join(formula.split())
+        lines.append(f"       first mismatch: {first.sheet}!{first.cell}{formula}  quantity {first.quantity} "
+                     f"step {first.step}: workbook {short(first.workbook_value)}, reference "
+                     f"{short(first.reference_value)}  ({len(result.mismatches)} cells differ)")
+    if result.unsupported:
+        first = result.unsupported[0]
+        lines.append(f"       {len(result.unsupported)} cells unsupported by {result.engine}, first "
+                     f"{first.sheet}!{first.cell} ({first.quantity}): {first.workbook_value.reason}")
+    for note in result.notes:
+        lines.append(f"       note: {note}")
+    return lines
+
+
+def summary_line(results: Sequence[WorkbookResult]) -> str:
+    counts = {verdict: sum(r.verdict == verdict for r in results) for verdict in VERDICT}
+    line = f"{counts['pass']} passed, {counts['fail']} failed"
+    if counts["unsupported"]:
+        line += f", {counts['unsupported']} with unsupported cells"
+    if counts["error"]:
+        line += f", {counts['error']} could not be checked"
+    return line
+
+
+def json_report(results: Sequence[WorkbookResult]) -> str:
+    """Per-workbook counts and every compared cell that is not a match, with stable keys."""
+    return json.dumps({
+        "workbooks": [r.as_json() for r in results],
+        "cells": [cell.as_json() for r in results for cell in r.cells],
+        "summary": summary_line(results),
+    }, indent=2, allow_nan=False)
+
+
+def html_report(results: Sequence[WorkbookResult]) -> str:
+    """Each checked sheet as a table of the compared cells, mismatches in red, unsupported in grey."""
+    parts = ["<!DOCTYPE html><html><head><meta charset='utf-8'><title>xlgen check</title><style>",
+             "body{font-family:sans-serif;font-size:13px} table{border-collapse:collapse;margin-bottom:2em}",
+             "td,th{border:1px solid #ccc;padding:2px 6px;text-align:right;font-family:monospace}",
+             "th{background:#ddebf7} td.mismatch{background:#f8b4b4} td.unsupported{background:#ddd;color:#666}",
+             "td.match{background:#fff} caption{text-align:left;font-weight:bold;padding:4px}",
+             "</style></head><body><h1>xlgen check</h1>",
+             f"<p>{html.escape(summary_line(results))}</p>"]
+    for result in results:
+        parts.append(f"<h2>{html.escape(result.file)} — {VERDICT[result.verdict]}</h2>")
+        if result.error:
+            parts.append(f"<p>{html.escape(result.error)}</p>")
+            continue
+        parts.append(f"<p>{html.escape(result.experiment)}/{html.escape(result.variant)}, engine "
+                     f"{html.escape(result.engine)}, {result.compared} cells, worst relative error "
+                     f"{result.worst_rel:.3g}</p>")
+        for sheet in dict.fromkeys(c.sheet for c in result.table):
+            parts.append(_sheet_table(sheet, [c for c in result.table if c.sheet == sheet]))
+    parts.append("</body></html>")
+    return "\n".join(parts)
+
+
+def _sheet_table(sheet: str, cells: list[CellResult]) -> str:
+    grid: dict[tuple[int, int], CellResult] = {parse_cell(c.cell): c for c in cells}
+    rows = sorted({r for r, _ in grid})
+    columns = sorted({c for _, c in grid})
+    header = {}
+    for cell in cells:
+        header.setdefault(parse_cell(cell.cell)[1], cell.quantity)
+    out = [f"<table><caption>{html.escape(sheet)}</caption><tr><th></th>"]
+    out += [f"<th>{html.escape(header[c])}</th>" for c in columns]
+    out.append("</tr>")
+    for row in rows:
+        out.append(f"<tr><th>{row}</th>")
+        for column in columns:
+            cell = grid.get((row, column))
+            if cell is None:
+                out.append("<td></td>")
+                continue
+            tip = f"{cell.cell}: reference {short(cell.reference_value)}"
+            if cell.formula:
+                tip += f"; ={to_display(cell.formula)}"
+            out.append(f"<td class='{cell.status}' title='{html.escape(tip, quote=True)}'>"
+                       f"{html.escape(short(cell.workbook_value))}</td>")
+        out.append("</tr>")
+    out.append("</table>")
+    return "".join(out)
+
+
+def junit_report(results: Sequence[WorkbookResult]) -> str:
+    """JUnit XML: one test case per workbook, a failure for mismatches, an error when it could not be checked."""
+    suite = ElementTree.Element("testsuite", {
+        "name": "xlgen check",
+        "tests": str(len(results)),
+        "failures": str(sum(r.verdict == "fail" for r in results)),
+        "errors": str(sum(r.verdict in ("error", "unsupported") for r in results)),
+        "skipped": "0",
+    })
+    for result in results:
+        case = ElementTree.SubElement(suite, "testcase", {
+            "classname": f"xlgen.{result.engine}",
+            "name": f"{result.file} ({result.experiment}/{result.variant})",
+        })
+        lines = "\n".join(terminal_lines(result))
+        if result.verdict == "fail":
+            failure = ElementTree.SubElement(case, "failure", {
+                "message": f"{len(result.mismatches)} of {result.compared} cells differ from the reference",
+                "type": "mismatch",
+            })
+            failure.text = lines
+        elif result.verdict in ("error", "unsupported"):
+            error = ElementTree.SubElement(case, "error", {"message": result.error or "unsupported cells",
+                                                          "type": result.verdict})
+            error.text = lines
+    testsuites = ElementTree.Element("testsuites")
+    testsuites.append(suite)
+    return ElementTree.tostring(testsuites, encoding="unicode", xml_declaration=True)

@@ -1,0 +1,296 @@
+"""The grid of an experiment sheet: inputs, the step table and the epoch table, and their formulas.
+
+A sheet builder declares columns with formula templates that read like the
+cells they produce. A template names quantities in braces and the layout
+turns them into cell references:
+
+- ``{b}``: this row's b (``D12``);
+- ``{new_b@prev}``: the row above (for the first step, the *start row*, which
+  holds what enters the first step: ``new_b`` = b0, ``grad_avg_b`` = its initial
+  state);
+- ``{lr@epoch}``: this step's epoch's cell of an epoch quantity (``$S$12``);
+- ``{err2@epoch_rows}``: in the epoch table, the epoch's cells of a step
+  quantity (``F12:F40``); ``{sqr_avg_b@before_epoch}``: the row that enters the
+  epoch; ``{lr@prev}``: the previous epoch's row;
+- ``{other:est_de_dd}``: the same step in another sheet's step table.
+
+Inputs are workbook defined names, written as they are (``lr``, ``fd_step``).
+Epochs are consecutive blocks of rows; the data of epochs after the first
+refers to the first epoch's data, so a learner changes the data in one place.
+"""
+
+from __future__ import annotations
+
+import re
+import textwrap
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..cells import Range, cell_name, column_letter, quote_sheet
+
+VARIANTS = ("plain", "let", "lambda")
+_PLACEHOLDER = re.compile(r"\{(?:(?P<table>[a-z0-9_]+):)?(?P<name>[A-Za-z0-9_]+)(?:@(?P<where>[a-z_]+))?\}")
+
+
+def excel_name(parameter: str) -> str:
+    """The workbook name of a parameter: itself, unless Excel could read it as a cell (``b0`` -> ``b_0``)."""
+    if re.fullmatch(r"[A-Za-z]{1,3}[0-9]+", parameter):
+        return re.sub(r"([A-Za-z]+)([0-9]+)", r"\1_\2", parameter)
+    return parameter
+
+
+@dataclass
+class Input:
+    """A hyper-parameter or initial value in a labelled input cell with a workbook name."""
+
+    name: str  # the parameter
+    label: str
+    value: float | bool
+    note: str | None = None
+    number_format: str | None = None
+
+    @property
+    def defined_name(self) -> str:
+        return excel_name(self.name)
+
+
+@dataclass
+class Column:
+    """A step-table column: one quantity, its formula in each variant, and how it starts.
+
+    ``plain`` is required; ``let`` and ``lam`` default to it. ``epoch_start`` is
+    used on the first row of every epoch after the first, ``start`` on the
+    start row. In the lambda variant, ``spill`` > 1 means the formula returns
+    an array that fills this column and the next ``spill - 1`` (like fastai's
+    steppers on the tensor [b, a]).
+    """
+
+    name: str
+    plain: str | None = None
+    let: str | None = None
+    lam: str | None = None
+    epoch_start: str | None = None
+    start: str | None = None
+    spill: int = 1
+    label: str | None = None
+    note: str | None = None
+    number_format: str | None = None
+    width: float = 11.0
+    data: Sequence[float] | None = None  # a data column: constants in the first epoch
+
+    def template(self, variant: str) -> str | None:
+        if variant == "let" and self.let is not None:
+            return self.let
+        if variant == "lambda" and self.lam is not None:
+            return self.lam
+        return self.plain
+
+
+@dataclass
+class EpochColumn:
+    """An epoch-table column: one quantity per epoch, ``first`` for epoch 1 if it differs."""
+
+    name: str
+    plain: str
+    let: str | None = None
+    lam: str | None = None
+    first: str | None = None
+    label: str | None = None
+    note: str | None = None
+    number_format: str | None = None
+    width: float = 12.0
+
+    def template(self, variant: str, epoch: int) -> str:
+        if epoch == 1 and self.first is not None:
+            return self.first
+        if variant == "let" and self.let is not None:
+            return self.let
+        if variant == "lambda" and self.lam is not None:
+            return self.lam
+        return self.plain
+
+
+@dataclass
+class Cell:
+    """One cell to write: a formula (with its cached value) or a constant."""
+
+    row: int
+    column: int
+    formula: str | None = None
+    value: Any = None
+    style: str = "number"
+    array_to: tuple[int, int] | None = None  # last (row, column) of an array formula's range
+    dynamic: bool = False  # written as a dynamic-array formula (a LAMBDA call)
+
+
+def dedent_formula(template: str) -> str:
+    """A template written over several indented lines, as Excel's formula bar will show it."""
+    text = textwrap.dedent(template).strip()
+    return text if text.startswith("=") else "=" + text
+
+
+@dataclass
+class StepTable:
+    """Where every quantity of one sheet's step table and epoch table lives."""
+
+    key: str
+    sheet: str
+    columns: list[Column]
+    epochs: int
+    rows_per_epoch: int
+    header_row: int  # the row of quantity names; labels sit above it
+    first_column: int = 1
+    epoch_columns: list[EpochColumn] = field(default_factory=list)
+    start_row: bool = True
+    epoch_first_column: int | None = None
+    others: dict[str, StepTable] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.positions: dict[str, int] = {}
+        position = self.first_column + 2  # epoch and step columns come first
+        for column in self.columns:
+            self.positions[column.name] = position
+            position += 1
+        self.last_column = position - 1
+        if self.epoch_first_column is None:
+            self.epoch_first_column = self.last_column + 2
+        self.epoch_positions = {
+            column.name: self.epoch_first_column + 1 + index for index, column in enumerate(self.epoch_columns)
+        }
+
+    # -------------------------------------------------------------- geometry
+    @property
+    def start(self) -> int:
+        """The start row (state entering the first step), or the row before the first step."""
+        return self.header_row + 1
+
+    def row(self, epoch: int, index: int) -> int:
+        """The sheet row of step ``index`` (0-based) of ``epoch`` (1-based)."""
+        return self.start + (1 if self.start_row else 0) + (epoch - 1) * self.rows_per_epoch + index
+
+    @property
+    def first_row(self) -> int:
+        return self.row(1, 0)
+
+    @property
+    def last_row(self) -> int:
+        return self.row(self.epochs, self.rows_per_epoch - 1)
+
+    def epoch_row(self, epoch: int) -> int:
+        return self.header_row + epoch
+
+    def column_of(self, name: str) -> int:
+        return self.positions[name]
+
+    def quantity_range(self, name: str) -> Range:
+        if name in self.positions:
+            column = self.positions[name]
+            return Range(self.sheet, self.first_row, column, self.last_row, column)
+        column = self.epoch_positions[name]
+        return Range(self.sheet, self.epoch_row(1), column, self.epoch_row(self.epochs), column)
+
+    def data_range(self, name: str) -> Range:
+        """The input cells of a data column (its first epoch)."""
+        column = self.positions[name]
+        return Range(self.sheet, self.first_row, column, self.row(1, self.rows_per_epoch - 1), column)
+
+    # -------------------------------------------------------------- templates
+    def _reference(self, match: re.Match, epoch: int, row: int, in_epoch_table: bool) -> str:
+        name, where, table = match["name"], match["where"], match["table"]
+        if table:
+            other = self.others[table]
+            return f"{quote_sheet(other.sheet)}!{cell_name(row, other.positions[name])}"
+        if in_epoch_table:
+            if where == "epoch_rows":
+                column = self.positions[name]
+                return f"{cell_name(self.row(epoch, 0), column)}:{cell_name(self.row(epoch, self.rows_per_epoch - 1), column)}"
+            if where == "before_epoch":
+                return cell_name(self.row(epoch, 0) - 1, self.positions[name])
+            if where == "prev":
+                return cell_name(self.epoch_row(epoch - 1), self.epoch_positions[name])
+            if where is None:
+                return cell_name(self.epoch_row(epoch), self.epoch_positions[name])
+        else:
+            if where == "epoch":
+                return cell_name(self.epoch_row(epoch), self.epoch_positions[name], absolute=True)
+            if where == "prev":
+                return cell_name(row - 1, self.positions[name])
+            if where is None:
+                return cell_name(row, self.positions[name])
+        raise ValueError(f"template reference {match.group()} is not valid here")
+
+    def resolve(self, template: str, epoch: int, row: int, in_epoch_table: bool = False) -> str:
+        text = dedent_formula(template)
+        return _PLACEHOLDER.sub(lambda m: self._reference(m, epoch, row, in_epoch_table), text)
+
+    # -------------------------------------------------------------- cells
+    def cells(self, variant: str, values: dict[str, Sequence[Any]], epoch_values: dict[str, Sequence[Any]],
+              start_values: dict[str, Any]) -> list[Cell]:
+        """Every cell of the step and epoch tables (not the headers), with cached values from the reference."""
+        cells: list[Cell] = []
+        epoch_column, step_column = self.first_column, self.first_column + 1
+        if self.start_row:
+            cells.append(Cell(self.start, step_column, value="start", style="label"))
+        step = 0
+        for epoch in range(1, self.epochs + 1):
+            for index in range(self.rows_per_epoch):
+                row = self.row(epoch, index)
+                top = "_top" if index == 0 and epoch > 1 else ""
+                cells.append(Cell(row, epoch_column, value=epoch, style="index" + top))
+                cells.append(Cell(row, step_column, value=step + 1, style="index" + top))
+                skip_until = 0
+                for column in self.columns:
+                    position = self.positions[column.name]
+                    cached = values[column.name][step] if column.name in values else None
+                    if column.data is not None:
+                        if epoch == 1:
+                            cells.append(Cell(row, position, value=column.data[index], style="input" + top))
+                        else:
+                            first = cell_name(self.row(1, index), position)
+                            cells.append(Cell(row, position, formula=f"={first}", value=cached, style="data" + top))
+                        continue
+                    if position <= skip_until:
+                        cells.append(Cell(row, position, value=cached, style="spill" + top))
+                        continue
+                    template = column.template(variant)
+                    if index == 0 and epoch > 1 and column.epoch_start is not None:
+                        template = column.epoch_start
+                    if template is None:
+                        continue
+                    formula = self.resolve(template, epoch, row)
+                    spill = column.spill if variant == "lambda" and template is column.lam else 1
+                    cells.append(Cell(
+                        row, position, formula=formula, value=cached, style="number" + top,
+                        array_to=(row, position + spill - 1) if variant == "lambda" and template is column.lam else None,
+                        dynamic=variant == "lambda" and template is column.lam,
+                    ))
+                    skip_until = position + spill - 1
+                step += 1
+        if self.start_row:
+            for column in self.columns:
+                if column.start is not None:
+                    formula = self.resolve(column.start, 1, self.start)
+                    cells.append(Cell(self.start, self.positions[column.name], formula=formula,
+                                      value=start_values.get(column.name), style="start"))
+        for epoch in range(1, self.epochs + 1):
+            row = self.epoch_row(epoch)
+            cells.append(Cell(row, self.epoch_first_column, value=epoch, style="index"))
+            for column in self.epoch_columns:
+                formula = self.resolve(column.template(variant, epoch), epoch, row, in_epoch_table=True)
+                cached = epoch_values[column.name][epoch - 1] if column.name in epoch_values else None
+                cells.append(Cell(row, self.epoch_positions[column.name], formula=formula, value=cached))
+        return cells
+
+
+def column_widths(table: StepTable) -> dict[int, float]:
+    widths = {table.first_column: 6.0, table.first_column + 1: 6.0}
+    for column in table.columns:
+        widths[table.positions[column.name]] = column.width
+    widths[table.epoch_first_column] = 6.0
+    for column in table.epoch_columns:
+        widths[table.epoch_positions[column.name]] = column.width
+    return widths
+
+
+__all__ = ["Input", "Column", "EpochColumn", "Cell", "StepTable", "VARIANTS", "column_letter", "column_widths"]

@@ -1,0 +1,225 @@
+"""Turn an experiment's sheet specifications into one .xlsx file per variant.
+
+A :class:`SheetSpec` says what a sheet holds (title, explanation, inputs, the
+step and epoch tables, charts, extra cells); this module lays it out with
+XlsxWriter: styles, frozen header panes, column widths, notes, native charts,
+the inputs' workbook names, the LAMBDA names of the lambda variant, and the
+hidden manifest sheet that ``xlgen check`` reads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import __version__
+from .cells import Range, cell_name, quote_sheet
+from .lambdas import lambdas_used
+from .manifest import MANIFEST_SHEET, write_manifest
+from .sheets.layout import Cell, Input, StepTable, column_widths
+from .storage import to_file
+from .writer import define_name, finish, new_workbook
+
+INPUT_ROW = 4  # labels; values below them, names below the values
+
+
+@dataclass
+class Series:
+    name: str  # the legend
+    quantity: str  # a step or epoch quantity of the sheet's table
+    secondary: bool = False
+
+
+@dataclass
+class ChartSpec:
+    title: str
+    series: list[Series]
+    per_epoch: bool = False  # x axis: epochs (else steps)
+    x_title: str = "step"
+    y_title: str = ""
+    kind: str = "line"
+    log_scale: bool = False
+
+
+@dataclass
+class SheetSpec:
+    name: str
+    title: str
+    description: str
+    table: StepTable
+    inputs: list[Input] = field(default_factory=list)
+    charts: list[ChartSpec] = field(default_factory=list)
+    values: dict[str, Sequence[Any]] = field(default_factory=dict)  # cached values of step quantities
+    epoch_values: dict[str, Sequence[Any]] = field(default_factory=dict)
+    start_values: dict[str, Any] = field(default_factory=dict)
+    labels: dict[str, str] = field(default_factory=dict)  # quantity -> label above its name
+    extra_cells: list[Cell] = field(default_factory=list)
+
+
+@dataclass
+class WorkbookSpec:
+    experiment: str
+    title: str
+    sheets: list[SheetSpec]
+    params: dict[str, Range | Any]  # parameter -> input cells, or a literal the layout fixes (epochs)
+    quantities: dict[str, Range]  # reference quantity -> the cells that hold it, one per step or epoch
+
+
+STYLES = {
+    "title": {"bold": True, "font_size": 14},
+    "description": {"text_wrap": True, "valign": "top", "font_color": "#333333"},
+    "input_label": {"italic": True, "font_color": "#555555", "text_wrap": True, "valign": "bottom"},
+    "input": {"bg_color": "#FFF2CC", "border": 1, "border_color": "#BF9000"},
+    "input_name": {"font_name": "Consolas", "font_color": "#7F6000", "font_size": 9},
+    "label": {"italic": True, "font_color": "#555555", "text_wrap": True, "valign": "bottom", "align": "center"},
+    "header": {"bold": True, "bottom": 2, "bg_color": "#DDEBF7", "align": "center", "font_name": "Consolas"},
+    "index": {"font_color": "#808080", "align": "center"},
+    "number": {},
+    "data": {"font_color": "#7F6000"},
+    "spill": {},
+    "start": {"italic": True, "bg_color": "#F2F2F2"},
+    "pass": {"bold": True},
+}
+
+
+def _formats(workbook) -> dict[str, Any]:
+    formats = {}
+    for name, properties in STYLES.items():
+        formats[name] = workbook.add_format(properties)
+        formats[name + "_top"] = workbook.add_format({**properties, "top": 1, "top_color": "#808080"})
+    return formats
+
+
+def build_workbook(spec: WorkbookSpec, variant: str) -> bytes:
+    """The .xlsx bytes of ``spec`` in ``variant`` (plain, let or lambda), deterministic."""
+    workbook, buffer = new_workbook(spec.title)
+    formats = _formats(workbook)
+    all_formulas: list[str] = []
+    for sheet_spec in spec.sheets:
+        all_formulas += _write_sheet(workbook, formats, sheet_spec, variant)
+    if variant == "lambda":
+        for item in lambdas_used(all_formulas):
+            define_name(workbook, item.name, to_file(item.formula), item.comment)
+    write_manifest(workbook, spec, variant, __version__)
+    return finish(workbook, buffer, manifest_part=f"xl/worksheets/sheet{len(spec.sheets) + 1}.xml")
+
+
+def _write_sheet(workbook, formats, spec: SheetSpec, variant: str) -> list[str]:
+    sheet = workbook.add_worksheet(spec.name)
+    table = spec.table
+    last_column = max(table.epoch_first_column + len(table.epoch_columns), table.last_column)
+    sheet.write(0, 0, spec.title, formats["title"])
+    sheet.merge_range(1, 0, 1, min(last_column, 14) - 1, spec.description, formats["description"])
+    sheet.set_row(1, 15 * max(2, len(spec.description) // 120 + 1))
+
+    for index, item in enumerate(spec.inputs):
+        column = 1 + index
+        sheet.write(INPUT_ROW - 1, column, item.label, formats["input_label"])
+        number_format = formats["input"]
+        if isinstance(item.value, bool):
+            sheet.write_boolean(INPUT_ROW, column, item.value, number_format)
+        else:
+            sheet.write_number(INPUT_ROW, column, item.value, number_format)
+        sheet.write(INPUT_ROW + 1, column, item.defined_name, formats["input_name"])
+        target = f"={quote_sheet(spec.name)}!{cell_name(INPUT_ROW + 1, column + 1, True)}"
+        define_name(workbook, item.defined_name, target)
+        if item.note:
+            sheet.write_comment(INPUT_ROW, column, item.note, {"x_scale": 1.6, "y_scale": 0.8})
+    if spec.inputs:
+        sheet.write(INPUT_ROW, 0, "inputs", formats["input_label"])
+        sheet.set_row(INPUT_ROW - 1, 30)
+
+    header = table.header_row - 1  # XlsxWriter counts from 0
+    names = {table.first_column: "epoch", table.first_column + 1: "step"}
+    names.update({table.positions[c.name]: c.name for c in table.columns})
+    names[table.epoch_first_column] = "epoch"
+    names.update({table.epoch_positions[c.name]: c.name for c in table.epoch_columns})
+    notes = {table.positions[c.name]: c.note for c in table.columns if c.note}
+    notes.update({table.epoch_positions[c.name]: c.note for c in table.epoch_columns if c.note})
+    for column, name in names.items():
+        sheet.write(header, column - 1, name, formats["header"])
+        label = spec.labels.get(name)
+        if label:
+            sheet.write(header - 1, column - 1, label, formats["label"])
+        if column in notes:
+            sheet.write_comment(header, column - 1, notes[column], {"x_scale": 2, "y_scale": 1.2})
+    sheet.set_row(header - 1, 30)
+    for column, width in column_widths(table).items():
+        sheet.set_column(column - 1, column - 1, width)
+    sheet.freeze_panes(header + 1, table.first_column + 1)
+
+    formulas = []
+    cells = table.cells(variant, spec.values, spec.epoch_values, spec.start_values) + spec.extra_cells
+    for cell in cells:
+        style = formats[cell.style] if cell.style in formats else None
+        row, column = cell.row - 1, cell.column - 1
+        if cell.formula is None:
+            _write_value(sheet, row, column, cell.value, style)
+            continue
+        stored = to_file(cell.formula)
+        formulas.append(cell.formula)
+        value = _cached(cell.value)
+        if cell.dynamic:
+            last_row, last_column = cell.array_to or (cell.row, cell.column)
+            sheet.write_dynamic_array_formula(row, column, last_row - 1, last_column - 1, stored, style, value)
+        else:
+            sheet.write_formula(row, column, stored, style, value)
+    for index, chart in enumerate(spec.charts):
+        _insert_chart(workbook, sheet, spec, chart, index)
+    return formulas
+
+
+def _cached(value: Any) -> Any:
+    """A reference value as a formula's cached result: marks (inf, nan) become Excel's #NUM!."""
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return value if value is not None else 0
+    value = float(value)
+    return value if value == value and abs(value) != float("inf") else "#NUM!"
+
+
+def _write_value(sheet, row: int, column: int, value: Any, style) -> None:
+    if value is None:
+        sheet.write_blank(row, column, None, style)
+    elif isinstance(value, bool):
+        sheet.write_boolean(row, column, value, style)
+    elif isinstance(value, (int, float)):
+        if isinstance(_cached(value), str):
+            raise ValueError(f"a constant cell cannot hold {value!r}")
+        sheet.write_number(row, column, float(value), style)
+    else:
+        sheet.write_string(row, column, str(value), style)
+
+
+def _insert_chart(workbook, sheet, spec: SheetSpec, chart_spec: ChartSpec, index: int) -> None:
+    table = spec.table
+    chart = workbook.add_chart({"type": chart_spec.kind} if chart_spec.kind != "scatter"
+                               else {"type": "scatter", "subtype": "straight"})
+    if chart_spec.per_epoch:
+        first, last = table.epoch_row(1), table.epoch_row(table.epochs)
+        categories = [spec.name, first - 1, table.epoch_first_column - 1, last - 1, table.epoch_first_column - 1]
+    else:
+        first, last = table.first_row, table.last_row
+        categories = [spec.name, first - 1, table.first_column, last - 1, table.first_column]
+    for series in chart_spec.series:
+        if series.quantity in table.positions:
+            column = table.positions[series.quantity] - 1
+        else:
+            column = table.epoch_positions[series.quantity] - 1
+        chart.add_series({
+            "name": series.name,
+            "categories": categories,
+            "values": [spec.name, first - 1, column, last - 1, column],
+            "y2_axis": series.secondary,
+            "line": {"width": 1.5},
+        })
+    chart.set_title({"name": chart_spec.title, "name_font": {"size": 12}})
+    chart.set_x_axis({"name": "epoch" if chart_spec.per_epoch else chart_spec.x_title})
+    y_axis = {"name": chart_spec.y_title}
+    if chart_spec.log_scale:
+        y_axis["log_base"] = 10
+    chart.set_y_axis(y_axis)
+    chart.set_legend({"position": "bottom"})
+    chart.set_size({"width": 560, "height": 300})
+    anchor_column = table.epoch_first_column + len(table.epoch_columns) + 1
+    sheet.insert_chart(table.header_row - 1 + index * 16, anchor_column, chart)
