@@ -40,6 +40,7 @@ class ChartSpec:
     y_title: str = ""
     kind: str = "line"
     log_scale: bool = False
+    x_quantity: str | None = None  # the x axis: this step quantity instead of the step number
 
 
 @dataclass
@@ -200,7 +201,8 @@ def _insert_chart(workbook, sheet, spec: SheetSpec, chart_spec: ChartSpec, index
         categories = [spec.name, first - 1, table.epoch_first_column - 1, last - 1, table.epoch_first_column - 1]
     else:
         first, last = table.first_row, table.last_row
-        categories = [spec.name, first - 1, table.first_column, last - 1, table.first_column]
+        x_column = table.positions[chart_spec.x_quantity] - 1 if chart_spec.x_quantity else table.first_column
+        categories = [spec.name, first - 1, x_column, last - 1, x_column]
     for series in chart_spec.series:
         if series.quantity in table.positions:
             column = table.positions[series.quantity] - 1

@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from . import graddesc
+from . import forum, graddesc
 
-BUILDERS = {**graddesc.BUILDERS}
+BUILDERS = {**graddesc.BUILDERS, **forum.BUILDERS}
