@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .sheets.layout import dedent_formula
+from .storage import dedent_formula
 
 
 @dataclass(frozen=True)
@@ -21,6 +21,8 @@ class Lambda:
     parameters: tuple[tuple[str, str], ...]  # (name, meaning)
     body: str
     summary: str
+    arguments: str | None = None  # what the arguments mean, when listing each one is too long for Excel
+
 
     @property
     def signature(self) -> str:
@@ -29,7 +31,7 @@ class Lambda:
     @property
     def comment(self) -> str:
         """The defined name's description: what it computes, then what each argument means."""
-        arguments = "; ".join(f"{p}: {meaning}" for p, meaning in self.parameters)
+        arguments = self.arguments or "; ".join(f"{p}: {meaning}" for p, meaning in self.parameters)
         return f"{self.signature} = {self.summary}. {arguments}."
 
     @property
@@ -40,8 +42,8 @@ class Lambda:
         return f"=LAMBDA(\n{parameters}{body}\n)"
 
 
-def _lambda(name, parameters, body, summary):
-    return Lambda(name, tuple(parameters), body, summary)
+def _lambda(name, parameters, body, summary, arguments=None):
+    return Lambda(name, tuple(parameters), body, summary, arguments)
 
 
 LIBRARY: dict[str, Lambda] = {
@@ -73,9 +75,9 @@ LIBRARY: dict[str, Lambda] = {
         _lambda("DEBIAS", [("mom", "momentum"), ("damp", "dampening factor"), ("step", "step number")],
                 "damp*(1 - mom^step)/(1 - mom)", "damp·(1 − mom^step)/(1 − mom), fastai's debias"),
         _lambda("ADAM_STEP",
-                [("p", "parameter(s)"), ("lr", "learning rate"), ("mom", "momentum"), ("step", "step number"),
-                 ("sqr_mom", "momentum of the squares"), ("grad_avg", "average gradient(s)"),
-                 ("sqr_avg", "average squared gradient(s)"), ("eps", "added to the root")],
+                [("p", "parameter(s)"), ("lr", "learning rate"), ("mom", "momentum"), ("step", "step count"),
+                 ("sqr_mom", "its squares' momentum"), ("grad_avg", "avg gradient(s)"),
+                 ("sqr_avg", "avg squared gradient(s)"), ("eps", "added to the root")],
                 """
                 LET(
                     debias1, DEBIAS(mom, 1 - mom, step),
@@ -83,7 +85,8 @@ LIBRARY: dict[str, Lambda] = {
                     p - (lr/debias1)*(grad_avg/(SQRT(sqr_avg/debias2) + eps))
                 )
                 """,
-                "p − lr/debias1·grad_avg/(√(sqr_avg/debias2) + eps), fastai's adam_step"),
+                "p − lr/debias1·grad_avg/(√(sqr_avg/debias2)+eps), fastai's adam_step",
+                "debias1, 2 = DEBIAS(mom or sqr_mom, …, step); step: steps so far; eps: added to the root"),
         _lambda("STEP_STAT", [("step", "steps done so far")], "step + 1", "step + 1, fastai's step_stat"),
         # the graddesc workbook's own steppers, which differ from fastai's
         _lambda("RMSPROP_STEP_NO_EPS",

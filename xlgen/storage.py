@@ -20,6 +20,7 @@ formulas readable in the formula bar.
 from __future__ import annotations
 
 import re
+import textwrap
 from dataclasses import dataclass, field
 
 # Functions added after Excel 2007 that xlgen writes or reads, as Excel stores them.
@@ -154,3 +155,9 @@ def to_display(stored: str) -> str:
         text = match.group()
         parts.append(_PREFIX.sub("", text) if match.lastgroup == "name" else text)
     return "".join(parts)
+
+
+def dedent_formula(template: str) -> str:
+    """A formula written over several indented lines in Python, as Excel's formula bar will show it."""
+    text = textwrap.dedent(template).strip()
+    return text if text.startswith("=") else "=" + text

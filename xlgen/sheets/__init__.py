@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from . import forum, graddesc
+from . import fastai, forum, graddesc
 
-BUILDERS = {**graddesc.BUILDERS, **forum.BUILDERS}
+BUILDERS = {**graddesc.BUILDERS, **forum.BUILDERS, **fastai.BUILDERS}

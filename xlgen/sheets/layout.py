@@ -22,12 +22,12 @@ refers to the first epoch's data, so a learner changes the data in one place.
 from __future__ import annotations
 
 import re
-import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..cells import Range, cell_name, column_letter, quote_sheet
+from ..storage import dedent_formula
 
 VARIANTS = ("plain", "let", "lambda")
 _PLACEHOLDER = re.compile(r"\{(?:(?P<table>[a-z0-9_]+):)?(?P<name>[A-Za-z0-9_]+)(?:@(?P<where>[a-z_]+))?\}")
@@ -124,12 +124,6 @@ class Cell:
     dynamic: bool = False  # written as a dynamic-array formula (a LAMBDA call)
 
 
-def dedent_formula(template: str) -> str:
-    """A template written over several indented lines, as Excel's formula bar will show it."""
-    text = textwrap.dedent(template).strip()
-    return text if text.startswith("=") else "=" + text
-
-
 @dataclass
 class StepTable:
     """Where every quantity of one sheet's step table and epoch table lives."""
@@ -147,8 +141,9 @@ class StepTable:
     others: dict[str, StepTable] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self.positions: dict[str, int] = {}
-        position = self.first_column + 2  # epoch and step columns come first
+        # The epoch and step columns come first; templates may read them ({step} is fastai's step count).
+        self.positions: dict[str, int] = {"epoch": self.first_column, "step": self.first_column + 1}
+        position = self.first_column + 2
         for column in self.columns:
             self.positions[column.name] = position
             position += 1
