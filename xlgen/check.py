@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import importlib
 import math
+import re
 import struct
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -24,7 +25,7 @@ from typing import Any
 
 import pandas as pd
 
-from .cells import Range, cell_name
+from .cells import Range, cell_name, column_index, parse_cell
 from .engines import Engine, EngineResult
 from .errors import XlgenError
 from .experiments import reference_table
@@ -237,7 +238,50 @@ def compare(path: Path, target: Target, result: EngineResult, ranges: list[Range
                 if relative is not None and math.isfinite(relative):
                     outcome.worst_rel = max(outcome.worst_rel, relative)
     outcome.cells.sort(key=lambda c: (c.status != "mismatch", _position(target, c)))
+    outcome.cells = _causes_first(outcome.cells)
     return outcome
+
+
+_REFERENCE = re.compile(
+    r"(?:(?P<sheet>'(?:[^']|'')+'|[A-Za-z_][A-Za-z0-9_.]*)!)?"
+    r"\$?(?P<c1>[A-Z]{1,3})\$?(?P<r1>[0-9]+)(?::\$?(?P<c2>[A-Z]{1,3})\$?(?P<r2>[0-9]+))?")
+
+
+def precedents(formula: str, sheet: str) -> set[tuple[str, int, int]]:
+    """The cells a formula reads, as (sheet, row, column); ranges are expanded (up to 10,000 cells)."""
+    found: set[tuple[str, int, int]] = set()
+    text = re.sub(r'"(?:[^"]|"")*"', '""', formula)  # references inside text are not references
+    for match in _REFERENCE.finditer(text):
+        where = match["sheet"] or sheet
+        if where.startswith("'"):
+            where = where[1:-1].replace("''", "'")
+        first = (int(match["r1"]), column_index(match["c1"]))
+        last = (int(match["r2"]), column_index(match["c2"])) if match["r2"] else first
+        if (last[0] - first[0] + 1) * (last[1] - first[1] + 1) > 10_000:
+            continue
+        for row in range(first[0], last[0] + 1):
+            for column in range(first[1], last[1] + 1):
+                found.add((where, row, column))
+    return found
+
+
+def _causes_first(cells: list[CellResult]) -> list[CellResult]:
+    """Put first the mismatches whose formula reads no other mismatching cell: where the error starts.
+
+    A wrong formula in one row makes every cell that reads it wrong too; the
+    report should name the cell that is wrong by itself, not the first of its
+    victims.
+    """
+    wrong = {(c.sheet, *parse_cell(c.cell)) for c in cells if c.status == "mismatch"}
+
+    def is_cause(cell: CellResult) -> bool:
+        if cell.status != "mismatch" or not cell.formula:
+            return cell.status == "mismatch"
+        own = (cell.sheet, *parse_cell(cell.cell))
+        return not (precedents(cell.formula, cell.sheet) - {own}) & wrong
+
+    causes = [c for c in cells if is_cause(c)]
+    return causes + [c for c in cells if not is_cause(c)]
 
 
 def _position(target: Target, cell: CellResult) -> tuple[int, int]:

@@ -92,6 +92,14 @@ def command_check(args: argparse.Namespace) -> int:
     return exit_code(results)
 
 
+def command_plot(args: argparse.Namespace) -> int:
+    from .plot import plot
+
+    for path in plot(args.name, args.out, parse_settings(args.set)):
+        print(f"wrote {path}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="xlgen",
@@ -128,6 +136,12 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--html", metavar="FILE", help="the checked cells as HTML tables, mismatches highlighted")
     check.add_argument("--junit", metavar="FILE", help="JUnit XML, one test case per workbook")
     check.set_defaults(run=command_check)
+
+    plot = commands.add_parser("plot", help="PNGs of an experiment's charts, drawn from the reference")
+    plot.add_argument("name", help="an experiment from `xlgen list`")
+    plot.add_argument("--set", action="append", metavar="KEY=VALUE", help="a parameter (repeatable)")
+    plot.add_argument("--out", default="plots", metavar="DIR", help="folder for the PNG files")
+    plot.set_defaults(run=command_plot)
     return parser
 
 

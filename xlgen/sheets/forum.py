@@ -168,9 +168,9 @@ def derivative_d(experiment, params, table) -> WorkbookSpec:
         Column("de_dd_relu_momentum", plain="={momentum:est_de_dd}"),
         Column("grad_avg_d", plain="={momentum:grad_avg_d}"),
     ]
-    chart = ChartSpec("de/dd per data point", [
-        Series("no ReLU", "de_dd_linear"), Series("ReLU", "de_dd_relu"),
-        Series("ReLU, under momentum", "de_dd_relu_momentum"), Series("momentum of d", "grad_avg_d"),
+    chart = ChartSpec("de/dd per data point (no ReLU on the right axis: it explodes)", [
+        Series("ReLU", "de_dd_relu"), Series("ReLU, under momentum", "de_dd_relu_momentum"),
+        Series("momentum of d", "grad_avg_d"), Series("no ReLU", "de_dd_linear", secondary=True),
     ], y_title="de/dd")
     summary = experiment_sheet(
         sheet=experiment.name, title=experiment.title, description=experiment.description, table=table,
