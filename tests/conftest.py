@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -20,11 +20,21 @@ def require_anchor(name: str) -> Path:
     return path
 
 
-def soffice_path() -> str | None:
-    return os.environ.get("XLGEN_SOFFICE") or shutil.which("soffice") or shutil.which("libreoffice")
+def libreoffice_missing() -> str | None:
+    """Why the libreoffice engine cannot run here (no soffice, or no Python with its UNO bridge), or None."""
+    from xlgen.engines.libreoffice import find_soffice, find_uno_python
+    from xlgen.errors import XlgenError
+
+    try:
+        soffice = find_soffice()
+    except XlgenError as error:
+        return str(error)
+    python = find_uno_python(soffice)
+    if subprocess.run([python, "-c", "import uno"], capture_output=True).returncode != 0:
+        return f"{python} cannot import uno; apt-get install -t bookworm-backports python3-uno"
+    return None
 
 
+LIBREOFFICE_MISSING = libreoffice_missing()
 needs_libreoffice = pytest.mark.skipif(
-    soffice_path() is None,
-    reason="LibreOffice (soffice) is not installed; see the README for apt-get install -t bookworm-backports libreoffice-calc-nogui",
-)
+    LIBREOFFICE_MISSING is not None, reason=f"LibreOffice unavailable: {LIBREOFFICE_MISSING}")

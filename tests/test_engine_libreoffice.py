@@ -6,7 +6,6 @@ The LibreOffice tests share one engine and one batch (one soffice start) to stay
 from __future__ import annotations
 
 import hashlib
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -17,8 +16,6 @@ from xlgen.engines import get_engine
 from xlgen.engines.libreoffice import (
     NO_LAMBDA,
     LibreOfficeEngine,
-    find_soffice,
-    find_uno_python,
     libreoffice_check,
     unsupported_cells,
     write_profile,
@@ -27,29 +24,15 @@ from xlgen.errors import CircularReference, XlgenError
 from xlgen.values import DIV0, NA, NAME, REF, VALUE, Unsupported
 from xlgen.xlsx.reader import read_workbook
 
+from .conftest import needs_libreoffice as conftest_needs_libreoffice
 from .conftest import require_anchor
 
 COURSE22P2 = "graddesc-course22p2.xlsm"
 
 
-def _libreoffice_missing() -> str | None:
-    try:
-        soffice = find_soffice()
-    except XlgenError as error:
-        return str(error)
-    python = find_uno_python(soffice)
-    if subprocess.run([python, "-c", "import uno"], capture_output=True).returncode != 0:
-        return f"{python} cannot import uno; apt-get install -t bookworm-backports python3-uno"
-    return None
-
-
-MISSING = _libreoffice_missing()
-
-
 def needs_libreoffice(test):
     """Marks a test ``libreoffice`` and skips it, saying why, when LibreOffice cannot run here."""
-    skip = pytest.mark.skipif(MISSING is not None, reason=f"LibreOffice unavailable: {MISSING}")
-    return pytest.mark.libreoffice(skip(test))
+    return pytest.mark.libreoffice(conftest_needs_libreoffice(test))
 
 
 def build(path: Path, cells: dict[str, object], names: dict[str, str] | None = None, sheet: str = "S",

@@ -15,6 +15,7 @@ is *unsupported*, never a match.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import math
 import re
 import struct
@@ -176,13 +177,26 @@ def read_params(path: Path, target: Target, ranges: list[Range], values: list[li
     return params
 
 
-def load_reference(spec: str) -> Callable[..., pd.DataFrame]:
-    """``module:function`` -> the function (a course author's own reference)."""
-    module_name, _, function_name = spec.partition(":")
+def load_reference(spec: str, base: Path | None = None) -> Callable[..., pd.DataFrame]:
+    """``module:function`` or ``path/to/file.py:function`` -> the function (a course author's own reference).
+
+    A file path is relative to ``base`` (the spec's folder) when it is not absolute.
+    """
+    module_name, _, function_name = spec.rpartition(":")
     if not module_name or not function_name:
         raise XlgenError(f"--reference expects module:function, got {spec!r}")
     try:
-        module = importlib.import_module(module_name)
+        if module_name.endswith(".py"):
+            file = Path(module_name)
+            if not file.is_absolute() and base is not None:
+                file = base / file
+            if not file.is_file():
+                raise FileNotFoundError(f"no file {file}")
+            loader = importlib.util.spec_from_file_location(f"xlgen_reference_{abs(hash(str(file)))}", file)
+            module = importlib.util.module_from_spec(loader)
+            loader.loader.exec_module(module)
+        else:
+            module = importlib.import_module(module_name)
     except Exception as error:
         raise XlgenError(f"--reference {spec}: cannot import {module_name!r} ({error})") from None
     function = getattr(module, function_name, None)
@@ -193,7 +207,8 @@ def load_reference(spec: str) -> Callable[..., pd.DataFrame]:
 
 def reference_for(target: Target, params: dict[str, Any]) -> pd.DataFrame:
     if target.reference:
-        function = load_reference(target.reference)
+        base = Path(target.source).parent if target.source not in ("manifest", "") else None
+        function = load_reference(target.reference, base)
         try:
             table = function(**params)
         except TypeError as error:

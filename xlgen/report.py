@@ -26,7 +26,8 @@ def terminal_lines(result: WorkbookResult) -> list[str]:
     """One line per workbook; for a mismatch the first diverging cell; for errors the reason."""
     name = result.file
     if result.error:
-        return [f"ERROR  {name}: {result.error}"]
+        message = result.error if result.error.startswith(name) else f"{name}: {result.error}"
+        return [f"ERROR  {message}"]
     line = (f"{VERDICT[result.verdict]:<6} {name}  {result.experiment}/{result.variant}  {result.engine}  "
             f"{result.compared} cells  worst rel {result.worst_rel:.3g} ({result.worst_ulps} ulp)")
     lines = [line]

@@ -16,7 +16,7 @@ from typing import Any
 from . import __version__
 from .cells import Range, cell_name, quote_sheet
 from .lambdas import lambdas_used
-from .manifest import MANIFEST_SHEET, write_manifest
+from .manifest import write_manifest
 from .sheets.layout import Cell, Input, StepTable, column_widths
 from .storage import to_file
 from .writer import define_name, finish, new_workbook
