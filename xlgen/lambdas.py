@@ -99,12 +99,12 @@ LIBRARY: dict[str, Lambda] = {
                 "p - grad_avg*lr/SQRT(sqr_avg)", "p − grad_avg·lr/√sqr_avg, the graddesc adam step (no debias, no eps)"),
         # the models
         _lambda("PREDICT", [("b", "intercept"), ("a", "slope"), ("x", "input")], "b + a*x", "b + a·x, the line's prediction"),
-        _lambda("ERR2", [("y_pred", "prediction"), ("y", "target")], "(y_pred - y)^2", "(y_pred − y)², the squared error"),
+        _lambda("SQ_ERROR", [("y_pred", "prediction"), ("y", "target")], "(y_pred - y)^2", "(y_pred − y)², the squared error"),
         _lambda("ERR2_GRAD", [("y_pred", "prediction"), ("y", "target")], "2*(y_pred - y)",
                 "2·(y_pred − y), the derivative of the squared error by the prediction"),
-        _lambda("NUM_DERIV", [("err2_nudged", "squared error with one weight nudged"), ("err2", "squared error"),
-                              ("h", "the nudge")],
-                "(err2_nudged - err2)/h", "(err2_nudged − err2)/h, a forward finite difference"),
+        _lambda("NUM_DERIV", [("err2_nudged", "squared error with one weight nudged"),
+                              ("err2_base", "squared error as it is"), ("h", "the nudge")],
+                "(err2_nudged - err2_base)/h", "(err2_nudged − err2_base)/h, a forward finite difference"),
         _lambda("RELU", [("v", "value(s)")], "MAX(0, v)", "max(0, v), the rectified linear unit"),
     )
 }

@@ -107,7 +107,7 @@ def read_manifest(workbook: Workbook) -> Manifest | None:
     while value(row, 1) in ("param", "quantity"):
         kind, name = value(row, 1), value(row, 2)
         formula = sheet.formulas.get((row, 3))
-        if formula is not None:
+        if formula:
             match = _ROWS.match(formula.strip())
             if not match:
                 raise XlgenError(f"{where}!C{row}: expected =ROWS(range), found ={formula}")

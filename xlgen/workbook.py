@@ -9,6 +9,7 @@ hidden manifest sheet that ``xlgen check`` reads.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,7 +19,7 @@ from .cells import Range, cell_name, quote_sheet
 from .lambdas import lambdas_used
 from .manifest import write_manifest
 from .sheets.layout import Cell, Input, StepTable, column_widths
-from .storage import to_file
+from .storage import is_valid_parameter_name, to_file
 from .writer import define_name, finish, new_workbook
 
 INPUT_ROW = 4  # labels; values below them, names below the values
@@ -92,8 +93,20 @@ def _formats(workbook) -> dict[str, Any]:
     return formats
 
 
-def build_workbook(spec: WorkbookSpec, variant: str) -> bytes:
-    """The .xlsx bytes of ``spec`` in ``variant`` (plain, let or lambda), deterministic."""
+def check_names(formula: str) -> None:
+    """Refuse LET/LAMBDA parameters Excel would reject: names that read as cells (``lr1``) or R/C."""
+    for name in re.findall(r"_xlpm\.([A-Za-z0-9_.]+)", formula):
+        if not is_valid_parameter_name(name):
+            raise ValueError(f"{name!r} is not a valid LET/LAMBDA name in Excel (it reads as a cell): {formula}")
+
+
+def build_workbook(spec: WorkbookSpec, variant: str, chart_sheets: bool = False) -> bytes:
+    """The .xlsx bytes of ``spec`` in ``variant`` (plain, let or lambda), deterministic.
+
+    With ``chart_sheets``, every chart is also drawn alone on a chart sheet of
+    its own (after the manifest), which is how the documentation's pictures
+    are printed.
+    """
     workbook, buffer = new_workbook(spec.title)
     formats = _formats(workbook)
     all_formulas: list[str] = []
@@ -101,8 +114,17 @@ def build_workbook(spec: WorkbookSpec, variant: str) -> bytes:
         all_formulas += _write_sheet(workbook, formats, sheet_spec, variant)
     if variant == "lambda":
         for item in lambdas_used(all_formulas):
-            define_name(workbook, item.name, to_file(item.formula), item.comment)
+            if not is_valid_parameter_name(item.name):
+                raise ValueError(f"LAMBDA name {item.name!r} reads as a cell reference in Excel")
+            stored = to_file(item.formula)
+            check_names(stored)
+            define_name(workbook, item.name, stored, item.comment)
     write_manifest(workbook, spec, variant, __version__)
+    if chart_sheets:
+        for sheet_spec in spec.sheets:
+            for index, chart_spec in enumerate(sheet_spec.charts, 1):
+                chartsheet = workbook.add_chartsheet(f"chart {index}"[:31])
+                chartsheet.set_chart(_chart(workbook, sheet_spec, chart_spec))
     return finish(workbook, buffer, manifest_part=f"xl/worksheets/sheet{len(spec.sheets) + 1}.xml")
 
 
@@ -159,6 +181,7 @@ def _write_sheet(workbook, formats, spec: SheetSpec, variant: str) -> list[str]:
             _write_value(sheet, row, column, cell.value, style)
             continue
         stored = to_file(cell.formula)
+        check_names(stored)
         formulas.append(cell.formula)
         value = _cached(cell.value)
         if cell.dynamic:
@@ -193,6 +216,13 @@ def _write_value(sheet, row: int, column: int, value: Any, style) -> None:
 
 
 def _insert_chart(workbook, sheet, spec: SheetSpec, chart_spec: ChartSpec, index: int) -> None:
+    """The chart to the right of the tables, one below the other."""
+    table = spec.table
+    anchor_column = table.epoch_first_column + len(table.epoch_columns) + 1
+    sheet.insert_chart(table.header_row - 1 + index * 16, anchor_column, _chart(workbook, spec, chart_spec))
+
+
+def _chart(workbook, spec: SheetSpec, chart_spec: ChartSpec):
     table = spec.table
     chart = workbook.add_chart({"type": chart_spec.kind} if chart_spec.kind != "scatter"
                                else {"type": "scatter", "subtype": "straight"})
@@ -223,5 +253,4 @@ def _insert_chart(workbook, sheet, spec: SheetSpec, chart_spec: ChartSpec, index
     chart.set_y_axis(y_axis)
     chart.set_legend({"position": "bottom"})
     chart.set_size({"width": 560, "height": 300})
-    anchor_column = table.epoch_first_column + len(table.epoch_columns) + 1
-    sheet.insert_chart(table.header_row - 1 + index * 16, anchor_column, chart)
+    return chart

@@ -106,6 +106,26 @@ def _model_class():
         def __init__(self):
             super().__init__()
             self.uncompiled: set[tuple[str, str]] = set()  # (SHEET, "A1")
+            self.unparsed_names: set[str] = set()  # defined names it cannot parse (LET inside a LAMBDA name)
+
+        def add_references(self, book, context=None):
+            """ExcelModel.add_references, skipping a defined name it cannot parse instead of failing the load."""
+            from formulas.excel import Ref
+
+            refs, nodes = {}, set()
+            for name in book.defined_names.values():
+                if name.hidden or name.localSheetId is not None:
+                    continue  # as ExcelModel: workbook-level names only
+                try:
+                    ref = Ref(name.name.upper(), f"={name.value}", context).compile(context=context)
+                except Exception:
+                    self.unparsed_names.add(name.name.upper())
+                    continue
+                nodes.update(ref.add(self.dsp, context=context))
+                refs[ref.output] = None
+                self.cells[ref.output] = ref
+            self._update_refs(nodes, refs)
+            return refs
 
         def compile_cell(self, cell, context, references, formula_references):
             coordinate = formula_references.get(cell.coordinate, cell.coordinate)
@@ -174,7 +194,7 @@ def _calculate(path: Path, wanted: set[tuple[str, int, int]]) -> tuple[dict, set
                     continue
                 values[cell] = _convert(raw)
     uncompiled = {(sheet, *parse_cell(ref)) for sheet, ref in model.uncompiled}
-    return values, uncompiled
+    return values, uncompiled, model.unparsed_names
 
 
 def evaluate_here(path: Path, ranges: Sequence[Range], max_formula_cells: int) -> EngineResult:
@@ -193,12 +213,18 @@ def evaluate_here(path: Path, ranges: Sequence[Range], max_formula_cells: int) -
         targets.append(Range(sheet, target.first_row, target.first_column, target.last_row, target.last_column))
     wanted = {(t.sheet.upper(), row, column) for t in targets for row, column in t.cells()
               if (row, column) in workbook.sheets[t.sheet].formulas}
-    values, uncompiled = _calculate(path, wanted) if wanted else ({}, set())
+    values, uncompiled, unparsed_names = _calculate(path, wanted) if wanted else ({}, set(), set())
     upper = {name.upper(): name for name in workbook.sheets}
     culprits: dict[CellKey, str] = {
         (upper[sheet], row, column): f"{VERSION} cannot parse this formula"
         for sheet, row, column in uncompiled if sheet in upper
     }
+    for name in sorted(unparsed_names):
+        mentions = re.compile(rf"(?<![A-Za-z0-9_.]){re.escape(name)}(?![A-Za-z0-9_.])", re.IGNORECASE)
+        for sheet_name, sheet in workbook.sheets.items():
+            for (row, column), text in sheet.formulas.items():
+                if mentions.search(text):
+                    culprits.setdefault((sheet_name, row, column), f"{VERSION} cannot parse the defined name {name}")
     unsupported = unsupported_cells(workbook, formulas_check, culprits)
     result = EngineResult(values=[])
     counts: dict[str, int] = {}

@@ -65,7 +65,7 @@ from pathlib import Path
 
 from openpyxl.formula.tokenizer import Token, Tokenizer
 
-from ..cells import MAX_COLUMNS, MAX_ROWS, Range, cell_name, column_index, quote_sheet
+from ..cells import MAX_COLUMNS, MAX_ROWS, Range, cell_name, column_index, parse_cell, quote_sheet
 from ..errors import CircularReference, XlgenError
 from ..values import DIV0, NA, NAME, NULL, NUM, REF, VALUE, ExcelError, Unsupported, Value
 from ..xlsx.reader import DefinedName, Workbook, read_workbook
@@ -382,13 +382,22 @@ def unsupported_cells(workbook: Workbook, check: Check, culprits: dict[CellKey, 
                 by_column.setdefault((sheet, column), {})[area_id] = None
         else:
             wide.setdefault(sheet, {})[area_id] = None
+    # An array formula's other cells (a spill) hold its results: they fail with it.
+    spills: dict[CellKey, list[CellKey]] = {}
+    for sheet_name, sheet in workbook.sheets.items():
+        for (row, column), ref in sheet.array_refs.items():
+            first, _, last = ref.replace("$", "").partition(":")
+            if last:
+                (r0, c0), (r1, c1) = parse_cell(first), parse_cell(last)
+                spills[(sheet_name, row, column)] = [
+                    (sheet_name, r, c) for r in range(r0, r1 + 1) for c in range(c0, c1 + 1) if (r, c) != (row, column)]
     fired: set[int] = set()
     pending = list(bad)
     while pending:
         cell = pending.pop()
         sheet, row, column = cell
         reason = bad[cell]
-        dependents = list(single.get(cell, ()))
+        dependents = list(single.get(cell, ())) + spills.get(cell, [])
         for bucket in (by_column.get((sheet, column), {}), wide.get(sheet, {})):
             for area_id in list(bucket):
                 if area_id in fired:

@@ -29,7 +29,7 @@ def _fit_columns() -> list[Column]:
         Column("b", plain="={new_b@prev}"),
         Column("a", plain="={new_a@prev}"),
         Column("y_pred", plain="={b}+{a}*{x}", lam="=PREDICT({b}, {a}, {x})"),
-        Column("err2", plain="=({y}-{y_pred})^2", lam="=ERR2({y_pred}, {y})"),
+        Column("err2", plain="=({y}-{y_pred})^2", lam="=SQ_ERROR({y_pred}, {y})"),
         Column("de_db", plain="=2*({y_pred}-{y})", lam="=ERR2_GRAD({y_pred}, {y})"),
         Column("de_da", plain="={de_db}*{x}"),
         Column("grad_b", plain="=IF(decouple_wd,{de_db},{de_db}+wd*{b})", spill=2,

@@ -35,14 +35,14 @@ def two_neuron_columns(relu: bool, momentum: bool) -> list[Column]:
                note="The first neuron: a·x + b" + (", through a ReLU: max(0, a·x + b)." if relu else ".")),
         Column("y_pred", plain="={c}*{hidden}+{d}", lam="=PREDICT({d}, {c}, {hidden})",
                note="The second neuron: c·hidden + d."),
-        Column("err2", plain="=({y_pred}-{y})^2", lam="=ERR2({y_pred}, {y})"),
+        Column("err2", plain="=({y_pred}-{y})^2", lam="=SQ_ERROR({y_pred}, {y})"),
         Column("err2_a", plain="=({c}*" + act("({a}+fd_step)*{x}+{b}") + "+{d}-{y})^2",
                let=f"""
                    =LET(
                        hidden_nudged, {act("({a} + fd_step)*{x} + {b}")},
                        ({{c}}*hidden_nudged + {{d}} - {{y}})^2
                    )""",
-               lam="=ERR2(PREDICT({d}, {c}, " + lam_act("PREDICT({b}, {a} + fd_step, {x})") + "), {y})",
+               lam="=SQ_ERROR(PREDICT({d}, {c}, " + lam_act("PREDICT({b}, {a} + fd_step, {x})") + "), {y})",
                note="The squared error with a nudged by h (every other weight as it is)."),
         Column("err2_b", plain="=({c}*" + act("{a}*{x}+({b}+fd_step)") + "+{d}-{y})^2",
                let=f"""
@@ -50,11 +50,11 @@ def two_neuron_columns(relu: bool, momentum: bool) -> list[Column]:
                        hidden_nudged, {act("{a}*{x} + ({b} + fd_step)")},
                        ({{c}}*hidden_nudged + {{d}} - {{y}})^2
                    )""",
-               lam="=ERR2(PREDICT({d}, {c}, " + lam_act("PREDICT({b} + fd_step, {a}, {x})") + "), {y})"),
+               lam="=SQ_ERROR(PREDICT({d}, {c}, " + lam_act("PREDICT({b} + fd_step, {a}, {x})") + "), {y})"),
         Column("err2_c", plain="=(({c}+fd_step)*{hidden}+{d}-{y})^2",
-               lam="=ERR2(PREDICT({d}, {c} + fd_step, {hidden}), {y})"),
+               lam="=SQ_ERROR(PREDICT({d}, {c} + fd_step, {hidden}), {y})"),
         Column("err2_d", plain="=({c}*{hidden}+({d}+fd_step)-{y})^2",
-               lam="=ERR2(PREDICT({d} + fd_step, {c}, {hidden}), {y})"),
+               lam="=SQ_ERROR(PREDICT({d} + fd_step, {c}, {hidden}), {y})"),
     ]
     columns += [
         Column(f"est_de_d{w}", plain=f"=({{err2_{w}}}-{{err2}})/fd_step",

@@ -29,7 +29,7 @@ ERR2 = Column(
             err, {y} - {y_pred},
             err^2
         )""",
-    lam="=ERR2({y_pred}, {y})",
+    lam="=SQ_ERROR({y_pred}, {y})",
 )
 ANALYTIC = [
     Column("de_db", plain="=2*({a}*{x}+{b}-{y})",
@@ -76,7 +76,7 @@ def basic_sgd(experiment, params, table) -> WorkbookSpec:
                        b_nudged, {b} + fd_step,
                        (b_nudged + {x}*{a} - {y})^2
                    )""",
-               lam="=ERR2(PREDICT({b} + fd_step, {a}, {x}), {y})",
+               lam="=SQ_ERROR(PREDICT({b} + fd_step, {a}, {x}), {y})",
                note="The squared error with b nudged by h: the first half of a finite difference."),
         Column("est_de_db", plain="=({err2_b}-{err2})/fd_step", lam="=NUM_DERIV({err2_b}, {err2}, fd_step)",
                note="Estimated de/db: how much the error moved when b moved by h, divided by h."),
@@ -86,7 +86,7 @@ def basic_sgd(experiment, params, table) -> WorkbookSpec:
                        a_nudged, {a} + fd_step,
                        (a_nudged*{x} + {b} - {y})^2
                    )""",
-               lam="=ERR2(PREDICT({b}, {a} + fd_step, {x}), {y})"),
+               lam="=SQ_ERROR(PREDICT({b}, {a} + fd_step, {x}), {y})"),
         Column("est_de_da", plain="=({err2_a}-{err2})/fd_step", lam="=NUM_DERIV({err2_a}, {err2}, fd_step)"),
         Column("de_db", plain="=2*({y_pred}-{y})", lam="=ERR2_GRAD({y_pred}, {y})",
                note="The analytic derivative of (y_pred − y)² by b: 2·(y_pred − y)."),
