@@ -14,7 +14,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from xlgen.build import workbook_spec
+from xlgen.builder import workbook_spec
 from xlgen.render import render_pdf_pages
 from xlgen.workbook import build_workbook
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 import reference
-from xlgen.build import build, file_name, workbook_bytes
+from xlgen.builder import build, file_name, workbook_bytes
 from xlgen.errors import XlgenError
 from xlgen.manifest import read_manifest
 from xlgen.sheets.layout import VARIANTS

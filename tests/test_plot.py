@@ -2,7 +2,7 @@
 
 import pytest
 
-from xlgen.build import workbook_spec
+from xlgen.builder import workbook_spec
 from xlgen.cli import main
 
 pytest.importorskip("matplotlib")

@@ -10,7 +10,7 @@ import struct
 
 import pytest
 
-from xlgen.build import workbook_spec
+from xlgen.builder import workbook_spec
 from xlgen.cli import main
 from xlgen.render import render_pdf_pages
 from xlgen.workbook import build_workbook

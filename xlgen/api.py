@@ -17,7 +17,7 @@ from typing import Any
 
 import pandas as pd
 
-from .check import ATOL, RTOL, WorkbookResult, check_paths, exit_code, workbook_paths
+from .checker import ATOL, RTOL, WorkbookResult, check_paths, exit_code, workbook_paths
 from .report import short, summary_line, terminal_lines
 
 
@@ -29,7 +29,7 @@ def reference(name: str, **params: Any) -> pd.DataFrame:
 
     >>> import xlgen
     >>> momentum = xlgen.reference("momentum-sin", mom=0.5)
-    >>> float(momentum.loc[1, "grad_avg"]) == 0.5 * momentum.loc[1, "sin_x"]  # 0.5·0 + 0.5·sin(0.1)
+    >>> bool(momentum.loc[1, "grad_avg"] == 0.5 * momentum.loc[1, "sin_x"])  # 0.5·0 + 0.5·sin(0.1)
     True
     """
     from .experiments import reference_table
@@ -48,13 +48,13 @@ def build(name: str, variant: str = "plain", path: str | Path | None = None, for
     >>> workbook.name
     'basic-sgd-let.xlsx'
     """
-    from .build import build as build_files, file_name, workbook_bytes
+    from .builder import build as build_files, file_name, workbook_bytes
     from .writer import save
 
     target = Path(path) if path is not None else Path(tempfile.mkdtemp(prefix="xlgen-"))
     if target.suffix.lower() == ".xlsx":
         if target.exists() and not force:
-            from .build import refuse_if_edited
+            from .builder import refuse_if_edited
 
             refuse_if_edited(target)
         save(target, workbook_bytes(name, variant, params))
@@ -81,18 +81,12 @@ class CheckResult:
     @property
     def table(self) -> pd.DataFrame:
         """Every compared cell: file, sheet, cell, quantity, step, values, errors and status."""
-        rows = [{
-            "file": c.file, "sheet": c.sheet, "cell": c.cell, "quantity": c.quantity, "step": c.step,
-            "workbook_value": c.workbook_value, "reference_value": c.reference_value,
-            "abs_error": c.abs_error, "rel_error": c.rel_error, "ulps": c.ulps, "status": c.status,
-        } for result in self.results for c in result.table]
-        return pd.DataFrame(rows, columns=["file", "sheet", "cell", "quantity", "step", "workbook_value",
-                                           "reference_value", "abs_error", "rel_error", "ulps", "status"])
+        return _frame(c for result in self.results for c in result.table)
 
     @property
     def mismatches(self) -> pd.DataFrame:
-        table = self.table
-        return table[table["status"] != "match"]
+        """The cells that are not a match, where each error starts first."""
+        return _frame(c for result in self.results for c in result.cells)
 
     def __repr__(self) -> str:
         lines = [line for result in self.results for line in terminal_lines(result)]
@@ -118,6 +112,14 @@ class CheckResult:
             parts.append("<p>First cells that differ (the first is where the error starts):</p><table><tr><th>cell</th>"
                          f"<th>quantity</th><th>step</th><th>workbook</th><th>reference</th><th></th></tr>{cells}</table>")
         return "".join(parts)
+
+
+COLUMNS = ["file", "sheet", "cell", "quantity", "step", "workbook_value", "reference_value", "abs_error",
+           "rel_error", "ulps", "status"]
+
+
+def _frame(cells) -> pd.DataFrame:
+    return pd.DataFrame([{name: getattr(c, name) for name in COLUMNS} for c in cells], columns=COLUMNS)
 
 
 def check(path: str | Path | Sequence[str | Path], engine: str = "fast", spec: str | Path | None = None,

@@ -45,7 +45,7 @@ def command_reference(args: argparse.Namespace) -> int:
 
 
 def command_build(args: argparse.Namespace) -> int:
-    from .build import build
+    from .builder import build
     from .experiments import all_experiments
     from .sheets.layout import VARIANTS
 
@@ -60,7 +60,7 @@ def command_build(args: argparse.Namespace) -> int:
 
 def command_check(args: argparse.Namespace) -> int:
     from .atomic import atomic_write_text
-    from .check import ATOL, RTOL, check_paths, exit_code, workbook_paths
+    from .checker import ATOL, RTOL, check_paths, exit_code, workbook_paths
     from .engines import get_engine
     from .report import html_report, json_report, junit_report, summary_line, terminal_lines
 

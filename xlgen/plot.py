@@ -25,7 +25,7 @@ def plot(name: str, out: str | Path = "plots", params: Mapping[str, Any] | None 
         import matplotlib.pyplot as plt
     except ImportError:
         raise XlgenError("xlgen plot needs matplotlib: pip install 'xlgen[plot]'") from None
-    from .build import workbook_spec
+    from .builder import workbook_spec
     from .experiments import reference_table
 
     spec = workbook_spec(name, params)
