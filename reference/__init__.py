@@ -29,8 +29,8 @@ from .registry import EXPERIMENTS, Experiment, Quantity, register
 
 # Importing the experiment modules fills the registry.
 from . import graddesc  # noqa: E402,F401  (the graddesc workbook's sheets)
-from . import fastai_experiments  # noqa: E402,F401  (fastai's optimizers on the graddesc data)
 from . import forum  # noqa: E402,F401  (the fast.ai forum's experiments)
+from . import fastai_experiments  # noqa: E402,F401  (fastai's optimizers on the graddesc data)
 
 
 def experiment(name: str) -> Experiment:
