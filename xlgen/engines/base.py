@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,7 +22,7 @@ class EngineResult:
     """
 
     values: list[list[Value]]
-    formulas: dict[tuple[str, int, int], str] = field(default_factory=dict)
+    formulas: Mapping[tuple[str, int, int], str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
 

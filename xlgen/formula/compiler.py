@@ -1,0 +1,447 @@
+"""Running a block (:mod:`.blocks`) fast: its formulas compiled into one Python loop over rows.
+
+A block's columns each repeat one formula, and in an SGD sheet those formulas
+are plain arithmetic on numbers. For such a block this module writes the
+source of one Python function whose loop computes a whole row in local
+variables: the row above is in locals too, so ``N4`` read from row 5 costs
+nothing. LET variables, LAMBDA names and inline LAMBDA calls are inlined;
+IF becomes Python's conditional expression (lazy, as in Excel).
+
+The generated code only ever computes with Python floats, operation by
+operation as the formula says (``^`` is ``math.pow``, functions come from
+``math``), so its numbers are bit for bit those of the full-semantics
+interpreter. It is only right for rows where every value is a finite
+number, so it *bails out* of a row at the first sign of anything else:
+
+- an input that is not a float (text, a logical, an empty cell, an error);
+- a Python exception (``ZeroDivisionError``, ``OverflowError`` from
+  ``math.exp``, ``ValueError`` from ``math.sqrt(-1)``, a ``TypeError``);
+- a result that is not finite: the sum of the row's values is checked once
+  per row, and where an intermediate value could vanish without reaching a
+  result (a divisor, ``math.pow``'s operands, a function argument, a
+  comparison, a LET variable) it is checked where it is made.
+
+A row that bails is computed again by the interpreter closures
+(:mod:`.interpreter`), which give Excel's error values; the loop resumes on
+the next row. A column whose formula the generator does not cover (ranges,
+text, error handling, ...) is computed by its closure inside the loop.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+from ..values import REF
+from . import nodes as n
+from .blocks import NOT_COMPUTED, Block
+from .context import Context
+from .functions import FUNCTIONS, REFUSED
+from .interpreter import SPECIAL_FORMS, array_result, cell_result
+from .parser import name_key
+
+_MAX_INLINE_DEPTH = 16
+
+
+class _Bail(Exception):
+    """A row the generated code cannot compute exactly; the interpreter takes it."""
+
+
+class _Unsuitable(Exception):
+    """A formula the generator does not cover."""
+
+
+def _guard(value: float) -> float:
+    if value - value == 0.0:
+        return value
+    raise _Bail
+
+
+def _power(base: float, exponent: float) -> float:
+    """``math.pow`` where Excel agrees with it; 0^0, 0^-1 and (-8)^(1/3) go to the interpreter."""
+    if base == 0.0 and exponent <= 0.0 or base < 0.0 and not exponent.is_integer():
+        raise _Bail
+    return math.pow(base, exponent)
+
+
+def _trig(function: Callable[[float], float]) -> Callable[[float], float]:
+    def checked(x: float) -> float:
+        if abs(x) >= 134217728.0:
+            raise _Bail
+        return function(x)
+    return checked
+
+
+def _sign(x: float) -> float:
+    return 1.0 if x > 0.0 else -1.0 if x < 0.0 else 0.0
+
+
+_HELPERS = {
+    "_guard": _guard, "_power": _power, "_mpow": math.pow, "_B": _Bail,
+    "_sqrt": math.sqrt, "_exp": math.exp, "_log": math.log, "_log10": math.log10,
+    "_tanh": math.tanh, "_sinh": math.sinh, "_cosh": math.cosh, "_atan": math.atan,
+    "_sin": _trig(math.sin), "_cos": _trig(math.cos), "_tan": _trig(math.tan),
+    "_sign": _sign,
+}
+# name -> (helper, whether a non-finite argument shows in the result: then the argument needs no check)
+_FUNCTIONS = {
+    "SQRT": ("_sqrt", True), "EXP": ("_exp", False), "LN": ("_log", True), "LOG10": ("_log10", True),
+    "ABS": ("abs", True), "SIGN": ("_sign", False), "TANH": ("_tanh", False), "SINH": ("_sinh", True),
+    "COSH": ("_cosh", True), "ATAN": ("_atan", False), "SIN": ("_sin", True), "COS": ("_cos", True),
+    "TAN": ("_tan", True),
+}
+_COMPARISONS = {"=": "==", "<>": "!=", "<": "<", ">": ">", "<=": "<=", ">=": ">="}
+
+
+class BlockRunner:
+    """Fills ``block.outputs`` row by row, through generated code where it can."""
+
+    def __init__(self, block: Block, closures: dict, book, compile_fast: bool = True):
+        self.block = block
+        self.closures = closures  # column -> the interpreter's closure for its formula
+        self.book = book
+        self.compile_fast = compile_fast
+
+    def run(self) -> None:
+        block = self.block
+        block.outputs = {column: [NOT_COMPUTED] * block.rows for column in block.columns}
+        program = _Program(self).build() if self.compile_fast else None
+        if program is None:
+            for index in range(block.rows):
+                self.slow_row(index)
+            return
+        function, carried, arguments = program
+        index, stop = 0, block.rows
+        while index < stop:
+            previous = [self.value_above(column, index) for column in carried]
+            index = function(index, stop, *previous, *arguments)
+            if index < stop:
+                self.slow_row(index)
+                index += 1
+
+    def value_above(self, column: int, index: int) -> object:
+        """The value of ``column`` in the row above block row ``index``."""
+        if index > 0:
+            return self.block.outputs[column][index - 1]
+        row = self.block.first_row - 1
+        return self.book.value(self.block.sheet, row, column) if row >= 1 else REF
+
+    def cell(self, column: int, index: int) -> object:
+        """One cell through its full-semantics closure."""
+        block = self.block
+        context = Context(self.book, block.sheet, block.first_row + index, column, array=block.pieces[column].array)
+        result = self.closures[column](context)
+        if block.pieces[column].array:
+            return array_result(context, result, 1, 1)[0][0]
+        return cell_result(context, result)
+
+    def slow_row(self, index: int) -> None:
+        """One row through the full-semantics closures."""
+        outputs = self.block.outputs
+        for column in self.block.columns:
+            outputs[column][index] = self.cell(column, index)
+
+
+class _Program:
+    """The source of one block's row loop, and the values it takes."""
+
+    def __init__(self, runner: BlockRunner):
+        self.runner = runner
+        self.block = runner.block
+        self.book = runner.book
+        self.lines: list[str] = []  # statements computing the current column
+        self.arguments: dict[str, object] = {}  # parameter name -> value passed in
+        self.row_inputs: dict[tuple, str] = {}  # (sheet, column, row offset) -> local loaded each row
+        self.constants: dict[tuple, str] = {}  # (sheet, row, column) -> parameter checked at entry
+        self.carried: dict[int, str] = {}  # block column read from the row above -> local
+        self.columns: dict[int, str] = {}  # block column -> its local, once computed in the row
+        self.column_now = 0
+        self.temporaries = 0
+        self.inlining: list[str] = []  # LAMBDA names being written out (one calling itself is left alone)
+
+    def build(self) -> tuple[Callable, list[int], list[object]] | None:
+        block = self.block
+        fast_columns = 0
+        body: list[str] = []
+        for column in block.columns:
+            self.lines = []
+            self.column_now = column
+            local = f"c{column}"
+            # What a formula registers (inputs, constants, carried values) is undone if it turns out unsuitable:
+            # an input only its interpreter column reads must not be checked by the loop.
+            saved = dict(self.row_inputs), dict(self.constants), dict(self.carried), dict(self.arguments)
+            try:
+                code, _, kind = self.expression(block.pieces[column].tree, {}, lazy=False, depth=0)
+                if kind != "number":
+                    raise _Unsuitable
+                body += self.lines
+                body.append(f"{local} = {code}")
+                fast_columns += 1
+            except _Unsuitable:
+                self.row_inputs, self.constants, self.carried, self.arguments = saved
+                name = self.argument(f"_slow{column}", lambda i, c=column: self.runner.cell(c, i))
+                body.append(f"{local} = {name}(_i)")
+                body.append(f"if type({local}) is not float: raise _B")
+            body.append(f"_out{column}[_i] = {local}")
+            self.arguments[f"_out{column}"] = block.outputs[column]
+            self.columns[column] = local
+        if not fast_columns:
+            return None
+        return self.assemble(body)
+
+    def assemble(self, body: list[str]) -> tuple[Callable, list[int], list[object]]:
+        block = self.block
+        loads = []
+        for (sheet, column, offset), local in self.row_inputs.items():
+            values = self.column(sheet, column, block.first_row + offset, block.last_row + offset)
+            self.arguments[f"_in_{local}"] = values
+            loads += [f"{local} = _in_{local}[_i]", f"if type({local}) is not float: raise _B"]
+        total = " + ".join(self.columns[c] for c in block.columns)
+        carry = [f"{local} = {self.columns[column]}" for column, local in self.carried.items()]
+        entry = [f"if type({local}) is not float: return _start" for local in self.carried.values()]
+        entry += [f"if type({name}) is not float: return _start" for name in self.constants.values()]
+        parameters = ["_start", "_stop", *self.carried.values(), *self.arguments]
+        source = "\n".join([
+            f"def _block({', '.join(parameters)}):",
+            *("    " + line for line in entry),
+            "    _i = _start",
+            "    try:",
+            "        for _i in range(_start, _stop):",
+            *("            " + line for line in loads + body),
+            f"            _total = {total}",
+            "            if _total - _total != 0.0: raise _B",
+            *("            " + line for line in carry),
+            "        return _stop",
+            "    except Exception:  # any surprise: the interpreter computes the row",
+            "        return _i",
+        ])
+        namespace = dict(_HELPERS)
+        exec(compile(source, f"<block {block!r}>", "exec"), namespace)
+        return namespace["_block"], list(self.carried), list(self.arguments.values())
+
+    # -- values the loop reads --------------------------------------------------------------------
+
+    def argument(self, name: str, value: object) -> str:
+        self.arguments[name] = value
+        return name
+
+    def temporary(self) -> str:
+        self.temporaries += 1
+        return f"t{self.temporaries}"
+
+    def column(self, sheet: str, column: int, first_row: int, last_row: int) -> list[object]:
+        """Values of rows first_row..last_row of a column; rows above row 1 are #REF!."""
+        above = [REF] * max(0, min(last_row, 0) - first_row + 1)
+        return above + self.book.column_values(sheet, column, max(first_row, 1), last_row)
+
+    def cell(self, node: n.Cell) -> tuple[str, bool, str]:
+        sheet = self.block.sheet if node.sheet is None else self.book.sheet_name(node.sheet)
+        if sheet is None:
+            raise _Unsuitable  # a missing sheet (#REF!): left to the interpreter
+        column = node.column if node.column_absolute else self.column_now + node.column
+        return self.cell_expression(sheet, node, column)
+
+    def cell_expression(self, sheet: str, node: n.Cell, column: int) -> tuple[str, bool, str]:
+        """A cell as a local of the loop: this row's or the previous row's block value, a per-row input
+        or a constant. Values here are finite when the row completes (inputs are checked as they load, block
+        values by the row's total), so they count as checked."""
+        block = self.block
+        if sheet == block.sheet and column in block.pieces and not node.row_absolute:
+            if node.row == 0 and column in self.columns:
+                return self.columns[column], True, "number"
+            if node.row == -1:
+                if column not in self.carried:
+                    self.carried[column] = f"p{column}"
+                return self.carried[column], True, "number"
+            raise _Unsuitable  # an older row of the block: the interpreter reads it
+        if node.row_absolute:
+            key = (sheet, node.row, column)
+            if key not in self.constants:
+                self.constants[key] = self.argument(f"k{len(self.constants)}",
+                                                    self.book.value(sheet, node.row, column))
+            return self.constants[key], True, "number"
+        key = (sheet, column, node.row)
+        if key not in self.row_inputs:
+            self.row_inputs[key] = f"x{len(self.row_inputs)}"
+        return self.row_inputs[key], True, "number"
+
+    # -- expressions ----------------------------------------------------------------------------
+
+    def expression(self, node: n.Node, env: dict, lazy: bool, depth: int) -> tuple[str, bool, str]:
+        """(Python expression, whether its value is known finite, "number" or "logical").
+
+        ``lazy``: inside an IF branch, where nothing may be computed ahead (statements are not allowed).
+        """
+        kind = type(node)
+        if kind is n.Number:
+            return repr(node.value), True, "number"
+        if kind is n.Cell:
+            return self.cell(node)
+        if kind is n.Name:
+            return self.name(node, env)
+        if kind is n.Unary:
+            code, checked, _ = self.number(node.operand, env, lazy, depth)
+            if node.operator == "-":
+                return f"(-{code})", checked, "number"
+            if node.operator == "%":
+                return f"({code} / 100.0)", checked, "number"
+            return code, checked, "number"
+        if kind is n.Binary:
+            return self.binary(node, env, lazy, depth)
+        if kind is n.Call:
+            return self.call(node, env, lazy, depth)
+        if kind is n.Invoke and type(node.callee) is n.Call and node.callee.name == "LAMBDA":
+            return self.inline(node.callee.args, node.args, env, lazy, depth)
+        raise _Unsuitable
+
+    def number(self, node: n.Node, env: dict, lazy: bool, depth: int) -> tuple[str, bool, str]:
+        found = self.expression(node, env, lazy, depth)
+        if found[2] != "number":
+            raise _Unsuitable  # a logical where a number is expected: Excel's TRUE is not Python's
+        return found
+
+    def checked(self, node: n.Node, env: dict, lazy: bool, depth: int) -> str:
+        """A number that must be finite where it is used (else it could vanish, as in 1/inf = 0)."""
+        code, checked, _ = self.number(node, env, lazy, depth)
+        if checked:
+            return code
+        if lazy:
+            return f"_guard({code})"
+        local = self.temporary()
+        self.lines += [f"{local} = {code}", f"if {local} - {local} != 0.0: raise _B"]
+        return local
+
+    def binary(self, node: n.Binary, env: dict, lazy: bool, depth: int) -> tuple[str, bool, str]:
+        symbol = node.operator
+        if symbol in ("+", "-", "*"):
+            left = self.number(node.left, env, lazy, depth)[0]
+            right = self.number(node.right, env, lazy, depth)[0]
+            return f"({left} {symbol} {right})", False, "number"
+        if symbol == "/":
+            left = self.number(node.left, env, lazy, depth)[0]
+            right = self.checked(node.right, env, lazy, depth)
+            return f"({left} / {right})", False, "number"
+        if symbol == "^":
+            base = self.checked(node.left, env, lazy, depth)
+            exponent = node.right
+            if type(exponent) is n.Number and exponent.value > 0 and exponent.value.is_integer():
+                return f"_mpow({base}, {exponent.value!r})", False, "number"
+            return f"_power({base}, {self.checked(exponent, env, lazy, depth)})", False, "number"
+        if symbol in _COMPARISONS:
+            left = self.checked(node.left, env, lazy, depth)
+            right = self.checked(node.right, env, lazy, depth)
+            return f"({left} {_COMPARISONS[symbol]} {right})", True, "logical"
+        raise _Unsuitable
+
+    def condition(self, node: n.Node, env: dict, lazy: bool, depth: int) -> str:
+        code, _, kind = self.expression(node, env, lazy, depth)
+        if kind == "logical":
+            return code
+        return f"({self.checked(node, env, lazy, depth)} != 0.0)"
+
+    def call(self, node: n.Call, env: dict, lazy: bool, depth: int) -> tuple[str, bool, str]:
+        name, args = node.name, node.args
+        if any(type(arg) in (n.Missing, n.Area) for arg in args):
+            raise _Unsuitable
+        if name == "IF":
+            if len(args) != 3:
+                raise _Unsuitable
+            test = self.condition(args[0], env, lazy, depth)
+            then = self.number(args[1], env, True, depth)
+            otherwise = self.number(args[2], env, True, depth)
+            return f"({then[0]} if {test} else {otherwise[0]})", then[1] and otherwise[1], "number"
+        if name in ("AND", "OR") and args:
+            # Both sides are evaluated, as Excel evaluates every argument (& and | do not short-circuit).
+            tests = [self.condition(arg, env, lazy, depth) for arg in args]
+            return f"({(' & ' if name == 'AND' else ' | ').join(tests)})", True, "logical"
+        if name == "NOT" and len(args) == 1:
+            return f"(not {self.condition(args[0], env, lazy, depth)})", True, "logical"
+        if name == "LET":
+            return self.let(args, env, lazy, depth)
+        if name in _FUNCTIONS and len(args) == 1:
+            helper, shows = _FUNCTIONS[name]
+            argument = self.number(args[0], env, lazy, depth)[0] if shows else self.checked(args[0], env, lazy, depth)
+            return f"{helper}({argument})", False, "number"
+        if name == "POWER" and len(args) == 2:
+            return self.binary(n.Binary("^", args[0], args[1]), env, lazy, depth)
+        if name in ("MAX", "MIN") and args:
+            values = [self.checked(arg, env, lazy, depth) for arg in args]
+            if len(values) == 1:
+                return values[0], True, "number"
+            return f"{name.lower()}({', '.join(values)})", True, "number"
+        if name == "ROW" and not args:
+            return f"float(_i + {self.block.first_row})", True, "number"
+        if name == "COLUMN" and not args:
+            return repr(float(self.column_now)), True, "number"
+        key = name_key(name)
+        if key in env or name in FUNCTIONS or name in REFUSED or name in SPECIAL_FORMS or key in self.inlining:
+            raise _Unsuitable  # a LAMBDA in a variable, another function, or a LAMBDA name calling itself
+        tree = self.book.name_tree(key, self.block.sheet)
+        if type(tree) is n.Call and tree.name == "LAMBDA":
+            self.inlining.append(key)
+            try:
+                return self.inline(tree.args, args, env, lazy, depth)
+            finally:
+                self.inlining.pop()
+        raise _Unsuitable
+
+    def let(self, args: tuple[n.Node, ...], env: dict, lazy: bool, depth: int) -> tuple[str, bool, str]:
+        """LET(name, value, ..., body): each value a checked local (a variable could be inf and vanish)."""
+        if len(args) < 3 or len(args) % 2 == 0 or not all(type(a) is n.Name for a in args[:-1:2]):
+            raise _Unsuitable
+        env = dict(env)
+        steps = []
+        for index in range(0, len(args) - 1, 2):
+            env[args[index].key] = self.bind(args[index + 1], env, lazy, depth, steps)
+        return self.with_steps(steps, self.number(args[-1], env, lazy, depth))
+
+    def inline(self, definition: tuple[n.Node, ...], args: tuple[n.Node, ...], env: dict, lazy: bool,
+               depth: int) -> tuple[str, bool, str]:
+        """A LAMBDA call written out in place: each argument a checked local, then the body."""
+        parameters = definition[:-1]
+        if depth >= _MAX_INLINE_DEPTH or not definition or len(parameters) != len(args) \
+                or not all(type(p) is n.Name for p in parameters):
+            raise _Unsuitable
+        steps: list[str] = []
+        inner = {p.key: self.bind(arg, env, lazy, depth, steps) for p, arg in zip(parameters, args)}
+        return self.with_steps(steps, self.number(definition[-1], inner, lazy, depth + 1))
+
+    def bind(self, node: n.Node, env: dict, lazy: bool, depth: int, steps: list[str]) -> str:
+        """A variable's value as a local or a literal: computed by a statement ahead, or inside an IF branch
+        by an assignment expression in ``steps``."""
+        code = self.checked(node, env, lazy, depth)
+        if code.isidentifier() or _is_literal(code):
+            return code
+        local = self.temporary()
+        if lazy:
+            steps.append(f"({local} := {code})")
+        else:
+            self.lines.append(f"{local} = {code}")
+        return local
+
+    @staticmethod
+    def with_steps(steps: list[str], result: tuple[str, bool, str]) -> tuple[str, bool, str]:
+        if not steps:
+            return result
+        return f"({', '.join(steps)}, {result[0]})[-1]", result[1], result[2]
+
+    def name(self, node: n.Name, env: dict) -> tuple[str, bool, str]:
+        if node.sheet is None and node.key in env:
+            return env[node.key], True, "number"
+        tree = self.book.name_tree(node.key, self.block.sheet if node.sheet is None else node.sheet)
+        if type(tree) is n.Number:
+            return repr(tree.value), True, "number"
+        if type(tree) is n.Cell and tree.row_absolute and tree.column_absolute:
+            sheet = self.block.sheet if tree.sheet is None else self.book.sheet_name(tree.sheet)
+            if sheet is None:
+                raise _Unsuitable
+            return self.cell_expression(sheet, tree, tree.column)
+        raise _Unsuitable
+
+
+def _is_literal(code: str) -> bool:
+    try:
+        float(code)
+    except ValueError:
+        return False
+    return True

@@ -1,0 +1,115 @@
+"""What a formula computes with besides cell values: references, arrays and LAMBDA functions.
+
+A cell holds a :data:`xlgen.values.Value`; while a formula is evaluated, an
+intermediate result can also be a :class:`Ref` (``A1:B3``, not yet read, so
+that ``ROW``, ``INDEX`` and ``SUM`` see a reference), an :class:`Array`
+(``{1,2;3,4}``, ``A1:A3*2``) or a :class:`Lambda`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ..cells import cell_name, quote_sheet
+from ..values import NA
+
+
+@dataclass(frozen=True, slots=True)
+class Ref:
+    """A rectangle of cells on one sheet, rows and columns 1-based and inclusive."""
+
+    sheet: str
+    first_row: int
+    first_column: int
+    last_row: int
+    last_column: int
+
+    @property
+    def rows(self) -> int:
+        return self.last_row - self.first_row + 1
+
+    @property
+    def columns(self) -> int:
+        return self.last_column - self.first_column + 1
+
+    @property
+    def is_cell(self) -> bool:
+        return self.first_row == self.last_row and self.first_column == self.last_column
+
+    def __str__(self) -> str:
+        first = cell_name(self.first_row, self.first_column)
+        if self.is_cell:
+            return f"{quote_sheet(self.sheet)}!{first}"
+        return f"{quote_sheet(self.sheet)}!{first}:{cell_name(self.last_row, self.last_column)}"
+
+
+class Array:
+    """A 2-D array of values (row-major lists); never empty."""
+
+    __slots__ = ("rows",)
+
+    def __init__(self, rows: list[list[object]]):
+        self.rows = rows
+
+    @property
+    def height(self) -> int:
+        return len(self.rows)
+
+    @property
+    def width(self) -> int:
+        return len(self.rows[0])
+
+    def at(self, row: int, column: int) -> object:
+        """Element (row, column), 0-based, with Excel's broadcasting: a single row or column repeats; else #N/A."""
+        rows = self.rows
+        if row >= len(rows):
+            if len(rows) != 1:
+                return NA
+            row = 0
+        line = rows[row]
+        if column >= len(line):
+            if len(line) != 1:
+                return NA
+            column = 0
+        return line[column]
+
+    def map(self, function: Callable[[object], object]) -> Array:
+        return Array([[function(value) for value in row] for row in self.rows])
+
+    def values(self):
+        for row in self.rows:
+            yield from row
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Array) and other.rows == self.rows
+
+    def __repr__(self) -> str:
+        return f"Array({self.rows!r})"
+
+
+def broadcast_shape(*arrays: Array) -> tuple[int, int]:
+    """The size of an elementwise result: the largest height and width among the operands."""
+    return max(a.height for a in arrays), max(a.width for a in arrays)
+
+
+@dataclass(eq=False)
+class Lambda:
+    """A LAMBDA value: parameter keys, the compiled body and the variables it closes over."""
+
+    parameters: tuple[str, ...]
+    body: Callable  # body(context) -> value
+    environment: dict  # LET/LAMBDA variables visible where the LAMBDA was written
+    name: str = "LAMBDA"  # the defined name it was read from, for messages
+
+
+class Omitted:
+    """An argument left out, as in ``IF(A1,,2)``: each function decides what it means (often 0)."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "OMITTED"
+
+
+OMITTED = Omitted()

@@ -1,0 +1,165 @@
+"""Excel's operators on values: arithmetic, comparison and ``&``, elementwise over arrays.
+
+Arithmetic converts both operands to numbers (:func:`.coerce.to_number`). An
+operand that is an error gives the result, the left one first; only then can
+a conversion fail (``"a"+1/0`` is ``#DIV/0!``, ``"a"+1`` is ``#VALUE!``). Every result that is not
+a finite double is ``#NUM!``, so an overflow is an error even when a later
+operation would have hidden it (``1/(1E308*10)`` is ``#NUM!``, not 0). The
+arithmetic itself is Python's float arithmetic, bit for bit: ``+ - * /`` are
+IEEE operations and ``^`` is ``math.pow`` with Excel's special cases:
+``0^0`` is ``#NUM!``, ``0^-1`` is ``#DIV/0!`` and a negative base with a
+non-integer exponent is ``#NUM!``.
+
+When an operand is an :class:`~.operands.Array`, the operator applies element
+by element with Excel's broadcasting (a single row or column repeats; other
+size mismatches give ``#N/A`` where an operand has no element).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+from ..values import DIV0, NUM, ExcelError, Unsupported
+from .coerce import compare, to_number, to_text
+from .operands import Array, broadcast_shape
+
+
+def add(x: float, y: float) -> object:
+    result = x + y
+    return result if result - result == 0.0 else NUM
+
+
+def subtract(x: float, y: float) -> object:
+    result = x - y
+    return result if result - result == 0.0 else NUM
+
+
+def multiply(x: float, y: float) -> object:
+    result = x * y
+    return result if result - result == 0.0 else NUM
+
+
+def divide(x: float, y: float) -> object:
+    if y == 0.0:
+        return DIV0
+    result = x / y
+    return result if result - result == 0.0 else NUM
+
+
+def power(x: float, y: float) -> object:
+    """``x^y``: ``math.pow`` with Excel's errors."""
+    if x == 0.0:
+        if y == 0.0:
+            return NUM
+        if y < 0.0:
+            return DIV0
+    elif x < 0.0 and not y.is_integer():
+        return NUM
+    try:
+        result = math.pow(x, y)
+    except (OverflowError, ValueError):
+        return NUM
+    return result if result - result == 0.0 else NUM
+
+
+ARITHMETIC: dict[str, Callable[[float, float], object]] = {
+    "+": add, "-": subtract, "*": multiply, "/": divide, "^": power,
+}
+
+
+def _failure(value: object) -> bool:
+    kind = type(value)
+    return kind is ExcelError or kind is Unsupported
+
+
+def arithmetic(operator: str) -> Callable[[object, object], object]:
+    """The Excel operator ``operator`` (+ - * / ^) on two values."""
+    function = ARITHMETIC[operator]
+
+    def apply(left: object, right: object) -> object:
+        if type(left) is Array or type(right) is Array:
+            return elementwise(apply, left, right)
+        # An error operand wins over a conversion that would fail: "a"+1/0 is #DIV/0!, not #VALUE!.
+        if _failure(left):
+            return left
+        if _failure(right):
+            return right
+        x = to_number(left)
+        if type(x) is not float:
+            return x
+        y = to_number(right)
+        if type(y) is not float:
+            return y
+        return function(x, y)
+
+    return apply
+
+
+def concatenate(left: object, right: object) -> object:
+    """``&``: both sides as text."""
+    if type(left) is Array or type(right) is Array:
+        return elementwise(concatenate, left, right)
+    if _failure(left):
+        return left
+    if _failure(right):
+        return right
+    x = to_text(left)
+    if type(x) is not str:
+        return x
+    y = to_text(right)
+    if type(y) is not str:
+        return y
+    return x + y
+
+
+_COMPARISONS = {
+    "=": lambda c: c == 0, "<>": lambda c: c != 0, "<": lambda c: c < 0,
+    ">": lambda c: c > 0, "<=": lambda c: c <= 0, ">=": lambda c: c >= 0,
+}
+
+
+def comparison(operator: str) -> Callable[[object, object], object]:
+    """The Excel comparison ``operator`` on two values: a logical, or the first error."""
+    test = _COMPARISONS[operator]
+
+    def apply(left: object, right: object) -> object:
+        if type(left) is Array or type(right) is Array:
+            return elementwise(apply, left, right)
+        if _failure(left):
+            return left
+        if _failure(right):
+            return right
+        return test(compare(left, right))
+
+    return apply
+
+
+def negate(value: object) -> object:
+    if type(value) is Array:
+        return value.map(negate)
+    number = to_number(value)
+    return -number if type(number) is float else number
+
+
+def plus(value: object) -> object:
+    """Prefix ``+`` does nothing in Excel (``=+"a"`` is ``"a"``)."""
+    return value
+
+
+def percent(value: object) -> object:
+    if type(value) is Array:
+        return value.map(percent)
+    number = to_number(value)
+    return number / 100.0 if type(number) is float else number
+
+
+def elementwise(operator: Callable[[object, object], object], left: object, right: object) -> Array:
+    """``operator`` applied element by element, a scalar operand standing for every element."""
+    left_array = left if type(left) is Array else Array([[left]])
+    right_array = right if type(right) is Array else Array([[right]])
+    height, width = broadcast_shape(left_array, right_array)
+    return Array([
+        [operator(left_array.at(i, j), right_array.at(i, j)) for j in range(width)]
+        for i in range(height)
+    ])

@@ -1,0 +1,77 @@
+"""From a sheet's formula runs to *pieces*: rows of one column that hold one formula tree.
+
+A run read from the file (:class:`xlgen.xlsx.reader.FormulaRun`) is a guess
+that its cells hold one formula shifted by rows. An Excel shared formula is
+one by definition; a run of written-out texts is one when the trees of its
+first two rows are equal (the holes of the text template then sit exactly on
+row-relative references, see :mod:`.runs`), otherwise every row is parsed on
+its own. A formula that cannot be parsed becomes a :class:`~.nodes.Refused`
+tree, so the cells that depend on it report it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..cells import parse_range
+from ..errors import XlgenError
+from . import nodes as n
+from .parser import MAX_FORMULA_LENGTH, FormulaSyntaxError, parse
+
+
+@dataclass(slots=True)
+class Piece:
+    """Rows ``first_row``..``last_row`` of ``column`` hold ``tree``; ``area`` is an array formula's size."""
+
+    column: int
+    first_row: int
+    last_row: int
+    tree: n.Node
+    array: bool = False  # an array formula (its cell shows the top-left of the result)
+    area: tuple[int, int] | None = None  # (height, width) of a multi-cell array formula's area
+    block: object = None  # the block that evaluates these rows, if any
+
+    @property
+    def rows(self) -> int:
+        return self.last_row - self.first_row + 1
+
+
+def parse_or_refuse(text: str, row: int, column: int) -> n.Node:
+    """The tree of ``text``, or a :class:`~.nodes.Refused` node saying why there is none."""
+    if len(text) > MAX_FORMULA_LENGTH:
+        return n.Refused(f"formula longer than Excel's {MAX_FORMULA_LENGTH:,} characters")
+    try:
+        return parse(text, row, column)
+    except FormulaSyntaxError as error:
+        return n.Refused(f"cannot read formula ={text[:80]} ({error})")
+
+
+def pieces(run) -> list[Piece]:
+    """The pieces of one :class:`~xlgen.xlsx.reader.FormulaRun`."""
+    array = run.array_ref is not None
+    area = None
+    if run.array_ref not in (None, "self"):
+        try:
+            target = parse_range(run.array_ref, default_sheet="-")
+            area = (target.rows, target.columns)
+        except XlgenError:
+            area = None
+    if run.shared is not None:
+        master, anchor_row, anchor_column = run.shared
+        tree = parse_or_refuse(master, anchor_row, anchor_column)
+        return [Piece(run.column, run.first_row, run.last_row, tree, array, area)]
+    first = parse_or_refuse(run.text_at(run.first_row), run.first_row, run.column)
+    if run.last_row == run.first_row:
+        return [Piece(run.column, run.first_row, run.last_row, first, array, area)]
+    second = parse_or_refuse(run.text_at(run.first_row + 1), run.first_row + 1, run.column)
+    if first == second:
+        return [Piece(run.column, run.first_row, run.last_row, first, array, area)]
+    # The template cut into something that is not a row number: every row is its own formula.
+    found: list[Piece] = []
+    for row in range(run.first_row, run.last_row + 1):
+        tree = first if row == run.first_row else parse_or_refuse(run.text_at(row), row, run.column)
+        if found and found[-1].tree == tree and found[-1].last_row == row - 1:
+            found[-1].last_row = row
+        else:
+            found.append(Piece(run.column, row, row, tree, array, area))
+    return found
