@@ -17,6 +17,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import math
+import os
 import re
 import struct
 from collections.abc import Callable, Sequence
@@ -34,6 +35,7 @@ from .manifest import MANIFEST_SHEET, read_manifest
 from .spec import Target, load_spec
 from .values import ExcelError, Unsupported
 from .xlsx.reader import read_workbook
+from .xlsx.sniff import describe
 
 RTOL = 1e-9
 ATOL = 1e-12
@@ -252,6 +254,7 @@ def compare(path: Path, target: Target, result: EngineResult, ranges: list[Range
                 outcome.cells.append(cell)
                 if relative is not None and math.isfinite(relative):
                     outcome.worst_rel = max(outcome.worst_rel, relative)
+                    outcome.worst_ulps = max(outcome.worst_ulps, ulps or 0)
     outcome.cells.sort(key=lambda c: (c.status != "mismatch", _position(target, c)))
     outcome.cells = _causes_first(outcome.cells)
     return outcome
@@ -311,13 +314,17 @@ def check_paths(paths: Sequence[Path], engine: Engine, spec: str | Path | None =
     """Check every workbook; a workbook that cannot be checked gets an ``error`` result, the rest go on."""
     prepared: list[tuple[Path, Target | None, list[Range], str | None]] = []
     for path in paths:
+        problem = describe(path)
+        if problem:
+            prepared.append((path, None, [], f"{path} {problem}"))
+            continue
         try:
             target = target_of(path, spec, reference)
             ranges = list(dict.fromkeys(
                 [r for r in target.params.values() if isinstance(r, Range)] + list(target.quantities.values())))
             prepared.append((path, target, ranges, None))
-        except XlgenError as error:
-            prepared.append((path, None, [], str(error)))
+        except Exception as error:  # a spec mistake is one line; so is anything else this file provokes
+            prepared.append((path, None, [], one_line(path, error)))
     jobs = [(path, ranges) for path, target, ranges, error in prepared if error is None]
     evaluated = iter(engine.evaluate_many(jobs)) if jobs else iter(())
     results = []
@@ -329,15 +336,33 @@ def check_paths(paths: Sequence[Path], engine: Engine, spec: str | Path | None =
             continue
         outcome = next(evaluated)
         if isinstance(outcome, Exception):
-            message = str(outcome) if isinstance(outcome, XlgenError) else f"{path}: {type(outcome).__name__}: {outcome}"
-            results.append(WorkbookResult(str(path), target.experiment, target.variant, engine.name, error=message))
+            results.append(WorkbookResult(str(path), target.experiment, target.variant, engine.name,
+                                          error=one_line(path, outcome)))
             continue
         try:
             results.append(compare(path, target, outcome, ranges, engine.name, rtol, atol))
-        except XlgenError as failure:
+        except Exception as failure:
             results.append(WorkbookResult(str(path), target.experiment, target.variant, engine.name,
-                                          error=str(failure)))
+                                          error=one_line(path, failure)))
     return results
+
+
+def one_line(path: Path, error: BaseException) -> str:
+    """An exception as the one-line message a report shows: xlgen's own as they are, others with their type.
+
+    Set XLGEN_DEBUG=1 to get the traceback of an error that is not xlgen's own instead.
+    """
+    if not isinstance(error, XlgenError) and os.environ.get("XLGEN_DEBUG"):
+        raise error
+    if isinstance(error, XlgenError):
+        text = str(error)
+    elif isinstance(error, MemoryError):
+        text = f"{path}: too big to check in the memory available"
+    elif isinstance(error, RecursionError):
+        text = f"{path}: nested too deeply to read"
+    else:
+        text = f"{path}: cannot be checked ({type(error).__name__}: {error})"
+    return " ".join(text.split())
 
 
 def exit_code(results: Sequence[WorkbookResult]) -> int:

@@ -6,6 +6,7 @@ Bad input or usage is one line on stderr and exit code 2, never a traceback.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
@@ -151,7 +152,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return args.run(args)
     except XlgenError as error:
-        print(f"xlgen: error: {error}", file=sys.stderr)
+        print(f"xlgen: error: {' '.join(str(error).split())}", file=sys.stderr)
+        return 2
+    except (MemoryError, RecursionError, OSError, ValueError) as error:
+        if os.environ.get("XLGEN_DEBUG"):
+            raise
+        print(f"xlgen: error: {type(error).__name__}: {' '.join(str(error).split())}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("xlgen: interrupted", file=sys.stderr)

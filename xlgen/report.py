@@ -28,8 +28,9 @@ def terminal_lines(result: WorkbookResult) -> list[str]:
     if result.error:
         message = result.error if result.error.startswith(name) else f"{name}: {result.error}"
         return [f"ERROR  {message}"]
+    ulps = "" if result.mismatches else f" ({result.worst_ulps} ulp)"  # ulps say little about a wrong formula
     line = (f"{VERDICT[result.verdict]:<6} {name}  {result.experiment}/{result.variant}  {result.engine}  "
-            f"{result.compared} cells  worst rel {result.worst_rel:.3g} ({result.worst_ulps} ulp)")
+            f"{result.compared} cells  worst rel {result.worst_rel:.3g}{ulps}")
     lines = [line]
     if result.mismatches:
         first = result.mismatches[0]

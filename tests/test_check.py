@@ -1,0 +1,200 @@
+"""The checker: comparisons, specs, reports, exit codes, and planted mistakes it must find.
+
+The planted-mistake tests change one formula inside a copy of a workbook and
+keep its cached value, so they pass only with an engine that recalculates and
+a checker that compares for real.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import shutil
+from pathlib import Path
+from xml.etree import ElementTree
+
+import pytest
+
+from xlgen.checker import compare_cell, ulp_distance
+from xlgen.cli import main
+from xlgen.values import DIV0, NAME, NUM, VALUE, Unsupported
+
+from .conftest import ROOT, needs_libreoffice, require_anchor
+from .planting import cell_formula, plant_formula, plant_value
+
+WORKBOOKS = ROOT / "workbooks"
+SPECS = ROOT / "specs" / "graddesc"
+RECALCULATING = ["fast", pytest.param("libreoffice", marks=[needs_libreoffice, pytest.mark.libreoffice])]
+
+
+# ------------------------------------------------------------------ comparing one cell
+
+
+@pytest.mark.parametrize("value, expected, status", [
+    (1.5, 1.5, "match"),
+    (1.0 + 1e-12, 1.0, "match"),  # within rtol 1e-9
+    (1.0 + 1e-6, 1.0, "mismatch"),
+    (NUM, math.inf, "match"),  # overflow shows as #NUM!
+    (NUM, math.nan, "match"),
+    (DIV0, math.nan, "match"),
+    (VALUE, math.nan, "match"),
+    (NAME, math.nan, "mismatch"),  # #NAME? is never what the reference means
+    (NUM, 2.0, "mismatch"),
+    (1e308, math.inf, "mismatch"),
+    (True, 1.0, "mismatch"),
+    (None, 0.0, "mismatch"),
+    ("1.5", 1.5, "mismatch"),
+    (Unsupported("LibreOffice has no LAMBDA"), 1.0, "unsupported"),
+])
+def test_compare_cell(value, expected, status):
+    assert compare_cell(value, expected, rtol=1e-9, atol=1e-12)[0] == status
+
+
+def test_ulp_distance_counts_doubles_between():
+    assert ulp_distance(1.0, 1.0) == 0
+    assert ulp_distance(1.0, math.nextafter(1.0, 2.0)) == 1
+    assert ulp_distance(-0.0, 0.0) == 0
+    assert ulp_distance(math.nextafter(0.0, -1.0), math.nextafter(0.0, 1.0)) == 2
+
+
+# ------------------------------------------------------------------ whole workbooks
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main([str(a) for a in argv])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+@pytest.mark.parametrize("engine", ["fast", "cached"])
+def test_shipped_workbooks_pass(capsys, engine):
+    code, out, _ = run(capsys, "check", WORKBOOKS, "--engine", engine)
+    assert code == 0, out
+    assert out.strip().splitlines()[-1] == "45 passed, 0 failed"
+
+
+@pytest.mark.parametrize("sheet", ["basic", "momentum", "rmsprop", "adam", "adam_ann"])
+@pytest.mark.parametrize("engine", ["cached", "fast"])
+def test_graddesc_anchor_passes_its_spec(capsys, sheet, engine):
+    anchor = require_anchor("graddesc-course-v3.xlsm")
+    code, out, _ = run(capsys, "check", anchor, "--spec", SPECS / f"{sheet}.toml", "--engine", engine)
+    assert code == 0, out
+    assert out.startswith("PASS")
+
+
+def planted_momentum(tmp_path: Path) -> tuple[Path, str]:
+    """momentum.xlsx with one row's average using 0.8 instead of mom (step 7 of the first epoch)."""
+    from xlgen.manifest import read_manifest
+    from xlgen.xlsx.reader import read_workbook
+
+    source = WORKBOOKS / "momentum.xlsx"
+    cells = read_manifest(read_workbook(source)).quantities["grad_avg_b"]
+    cell = f"{cells.cell_names()[6]}"
+    formula = cell_formula(source, "momentum", cell)
+    assert "*mom+" in formula
+    target = tmp_path / "momentum.xlsx"
+    plant_formula(source, target, "momentum", cell, formula.replace("*mom+", "*0.8+"))
+    return target, cell
+
+
+@pytest.mark.parametrize("engine", RECALCULATING)
+def test_planted_mistake_in_a_generated_workbook_is_named(capsys, tmp_path, engine):
+    target, cell = planted_momentum(tmp_path)
+    code, out, _ = run(capsys, "check", target, "--engine", engine, "--json", tmp_path / "report.json")
+    assert code == 1, out
+    assert out.startswith("FAIL")
+    assert f"first mismatch: momentum!{cell}=" in out and "quantity grad_avg_b step 7" in out
+    report = json.loads((tmp_path / "report.json").read_text())
+    first = report["cells"][0]
+    assert (first["sheet"], first["cell"], first["quantity"], first["step"]) == ("momentum", cell, "grad_avg_b", 7)
+    assert set(first) >= {"file", "sheet", "cell", "quantity", "step", "workbook_value", "reference_value",
+                          "abs_error", "rel_error"}
+    assert report["workbooks"][0]["verdict"] == "fail"
+
+
+def test_cached_engine_trusts_the_file(capsys, tmp_path):
+    """The planted formula kept its cached value: only recalculation finds it."""
+    target, _ = planted_momentum(tmp_path)
+    code, _, _ = run(capsys, "check", target, "--engine", "cached")
+    assert code == 0
+
+
+@pytest.mark.parametrize("engine", RECALCULATING)
+@pytest.mark.parametrize("sheet, cell, change", [
+    ("momentum", "J10", ("$J$1", "0.8")),  # 0.9 -> 0.8 in one momentum row
+    ("basic", "K12", ("2*(E12-B12)", "2*(B12-E12)")),  # a sign flip in one derivative
+])
+def test_planted_mistake_in_a_graddesc_copy_is_named(capsys, tmp_path, engine, sheet, cell, change):
+    anchor = require_anchor("graddesc-course-v3.xlsm")
+    formula = cell_formula(anchor, sheet, cell)
+    assert change[0] in formula
+    target = tmp_path / "graddesc.xlsm"
+    plant_formula(anchor, target, sheet, cell, formula.replace(change[0], change[1], 1))
+    code, out, _ = run(capsys, "check", target, "--spec", SPECS / f"{sheet}.toml", "--engine", engine)
+    assert code == 1, out
+    assert f"first mismatch: {sheet}!{cell}=" in out, out
+
+
+def test_reports_json_html_junit(capsys, tmp_path):
+    target, cell = planted_momentum(tmp_path)
+    shutil.copy(WORKBOOKS / "basic-sgd.xlsx", tmp_path / "basic-sgd.xlsx")
+    code, out, _ = run(capsys, "check", tmp_path / "basic-sgd.xlsx", target, "--json", "-",
+                       "--html", tmp_path / "report.html", "--junit", tmp_path / "junit.xml")
+    assert code == 1
+    document = json.loads(out[out.index("{"):])
+    assert [w["verdict"] for w in document["workbooks"]] == ["pass", "fail"]
+    assert document["workbooks"][0]["mismatched"] == 0 and document["workbooks"][1]["mismatched"] > 0
+    html = (tmp_path / "report.html").read_text()
+    assert "class='mismatch'" in html and f"{cell}: reference" in html
+    root = ElementTree.parse(tmp_path / "junit.xml").getroot()
+    assert root.tag == "testsuites"
+    suite = root.find("testsuite")
+    assert suite.get("tests") == "2" and suite.get("failures") == "1"
+    cases = suite.findall("testcase")
+    assert cases[0].find("failure") is None and cases[1].find("failure") is not None
+
+
+# ------------------------------------------------------------------ bad input: exit 2, one line
+
+
+def write_spec(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "spec.toml"
+    path.write_text(text)
+    return path
+
+
+@pytest.mark.parametrize("text, message", [
+    ('experiment = "basic-sgd"\nsheet = "basic"\n[columns]\nb = "basic!C4:C32"\n', "unknown key 'sheet'"),
+    ('experiment = "no-such"\n[columns]\nb = "basic!C4:C32"\n', "unknown experiment 'no-such'"),
+    ('experiment = "basic-sgd"\n[params]\nepochs = 1\nx = "basic!A4:A32"\n[columns]\nslope = "basic!D4:D32"\n',
+     "columns.slope: experiment 'basic-sgd' has no quantity 'slope'"),
+    ('experiment = "basic-sgd"\n[params]\nspeed = 2\n[columns]\nb = "basic!C4:C32"\n', "params.speed"),
+    ('experiment = "basic-sgd"\n[params]\nepochs = 1\n[columns]\nb = "basic!C4:C31"\n', "has 28 cells"),
+    ('experiment = "basic-sgd"\n[params]\nepochs = 1\n[columns]\nb = "nosheet!C4:C32"\n', "no sheet named 'nosheet'"),
+    ('experiment = "basic-sgd"\n[columns]\nb = "basic!C4:ZZ"\n', "columns.b"),
+])
+def test_bad_specs_exit_2_naming_the_key(capsys, tmp_path, text, message):
+    anchor = require_anchor("graddesc-course-v3.xlsm")
+    code, out, err = run(capsys, "check", anchor, "--spec", write_spec(tmp_path, text), "--engine", "cached")
+    assert code == 2
+    assert message in out + err
+    assert "Traceback" not in out + err
+
+
+def test_workbook_without_manifest_asks_for_a_spec(capsys):
+    code, out, _ = run(capsys, "check", require_anchor("graddesc-course-v3.xlsm"), "--engine", "cached")
+    assert code == 2 and "give --spec FILE" in out
+
+
+def test_missing_path_exits_2(capsys, tmp_path):
+    code, _, err = run(capsys, "check", tmp_path / "nothing.xlsx")
+    assert code == 2 and err.startswith("xlgen: error:") and err.count("\n") == 1
+
+
+def test_learner_changed_lr_still_checks(capsys, tmp_path):
+    """The reference re-runs with the workbook's own inputs: change lr in the input cell, not the formulas."""
+    source = WORKBOOKS / "basic-sgd.xlsx"
+    target = tmp_path / "basic-sgd.xlsx"
+    plant_value(source, target, "basic-sgd", "B5", 0.0002)  # lr; the cached values still follow 0.0001
+    code, out, _ = run(capsys, "check", target, "--engine", "fast")
+    assert code == 0, out
