@@ -16,7 +16,6 @@ LAMBDA names as workbook names, cells that call them as dynamic-array formulas
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 import xlsxwriter
@@ -110,6 +109,11 @@ def formula_range(rows: int) -> str:
     return f"{SHEET}!C{FIRST_ROW}:N{last_row(rows)}"
 
 
+def square(value: float) -> float:
+    """``value^2`` as Excel computes it: ``value*value``."""
+    return value * value
+
+
 def recompute(rows: int) -> list[float]:
     """The values of :func:`formula_range`, row by row, recomputed in Python with the formulas' operation order."""
     values: list[float] = []
@@ -118,10 +122,10 @@ def recompute(rows: int) -> list[float]:
         x = X[index % len(X)]
         y = 2.0 * x + 30.0
         y_pred = b + a * x
-        err2 = math.pow(y - y_pred, 2.0)
-        errb1 = math.pow(((b + 0.01) + x * a) - y, 2.0)
+        err2 = square(y - y_pred)
+        errb1 = square(((b + 0.01) + x * a) - y)
         est_de_db = (errb1 - err2) / 0.01
-        erra1 = math.pow(((a + 0.01) * x + b) - y, 2.0)
+        erra1 = square(((a + 0.01) * x + b) - y)
         est_de_da = (erra1 - err2) / 0.01
         de_db = 2.0 * (y_pred - y)
         de_da = de_db * x

@@ -15,7 +15,8 @@ From text to values, module by module:
 - :mod:`.evaluator` -- a workbook: the cells the requested ranges need, in dependency order, circular
   references reported; :mod:`.memory` -- a workbook built from a dict, for evaluating without a file.
 
-Numbers are Python floats computed in the formula's operation order (``^`` is ``math.pow``, functions come
+Numbers are Python floats computed in the formula's operation order (``^`` multiplies for a whole exponent, as
+Excel does, else ``math.pow``; functions come
 from ``math``), so results are bit for bit what Python gives; every result that is not a finite double is
 ``#NUM!``.
 """

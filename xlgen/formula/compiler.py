@@ -8,7 +8,7 @@ nothing. LET variables, LAMBDA names and inline LAMBDA calls are inlined;
 IF becomes Python's conditional expression (lazy, as in Excel).
 
 The generated code only ever computes with Python floats, operation by
-operation as the formula says (``^`` is ``math.pow``, functions come from
+operation as the formula says (``^`` is Excel's power, see operators.power; functions come from
 ``math``), so its numbers are bit for bit those of the full-semantics
 interpreter. It is only right for rows where every value is a finite
 number, so it *bails out* of a row at the first sign of anything else:
@@ -18,7 +18,7 @@ number, so it *bails out* of a row at the first sign of anything else:
   ``math.exp``, ``ValueError`` from ``math.sqrt(-1)``, a ``TypeError``);
 - a result that is not finite: the sum of the row's values is checked once
   per row, and where an intermediate value could vanish without reaching a
-  result (a divisor, ``math.pow``'s operands, a function argument, a
+  result (a divisor, a power's operands, a function argument, a
   comparison, a LET variable) it is checked where it is made.
 
 A row that bails is computed again by the interpreter closures
@@ -37,6 +37,7 @@ from . import nodes as n
 from .blocks import NOT_COMPUTED, Block
 from .context import Context
 from .functions import FUNCTIONS, REFUSED
+from .operators import WHOLE_EXPONENT_LIMIT, whole_power
 from .interpreter import SPECIAL_FORMS, array_result, cell_result
 from .parser import name_key
 
@@ -57,10 +58,16 @@ def _guard(value: float) -> float:
     raise _Bail
 
 
+def _square(value: float) -> float:
+    return value * value
+
+
 def _power(base: float, exponent: float) -> float:
-    """``math.pow`` where Excel agrees with it; 0^0, 0^-1 and (-8)^(1/3) go to the interpreter."""
+    """Excel's power where it is a number; 0^0, 0^-1 and (-8)^(1/3) go to the interpreter."""
     if base == 0.0 and exponent <= 0.0 or base < 0.0 and not exponent.is_integer():
         raise _Bail
+    if exponent.is_integer() and abs(exponent) < WHOLE_EXPONENT_LIMIT:
+        return whole_power(base, int(exponent))
     return math.pow(base, exponent)
 
 
@@ -77,7 +84,7 @@ def _sign(x: float) -> float:
 
 
 _HELPERS = {
-    "_guard": _guard, "_power": _power, "_mpow": math.pow, "_B": _Bail,
+    "_guard": _guard, "_power": _power, "_wpow": whole_power, "_square": _square, "_B": _Bail,
     "_sqrt": math.sqrt, "_exp": math.exp, "_log": math.log, "_log10": math.log10,
     "_tanh": math.tanh, "_sinh": math.sinh, "_cosh": math.cosh, "_atan": math.atan,
     "_sin": _trig(math.sin), "_cos": _trig(math.cos), "_tan": _trig(math.tan),
@@ -324,8 +331,11 @@ class _Program:
         if symbol == "^":
             base = self.checked(node.left, env, lazy, depth)
             exponent = node.right
-            if type(exponent) is n.Number and exponent.value > 0 and exponent.value.is_integer():
-                return f"_mpow({base}, {exponent.value!r})", False, "number"
+            if type(exponent) is n.Number and exponent.value == 2.0:
+                return f"_square({base})", False, "number"  # x^2 is x*x, as Excel multiplies
+            if type(exponent) is n.Number and 0 < exponent.value < WHOLE_EXPONENT_LIMIT \
+                    and exponent.value.is_integer():
+                return f"_wpow({base}, {int(exponent.value)!r})", False, "number"
             return f"_power({base}, {self.checked(exponent, env, lazy, depth)})", False, "number"
         if symbol in _COMPARISONS:
             left = self.checked(node.left, env, lazy, depth)
