@@ -14,12 +14,15 @@ is *unsupported*, never a match.
 
 from __future__ import annotations
 
+import errno
 import importlib
 import importlib.util
 import math
 import os
 import re
 import struct
+import zipfile
+import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -173,8 +176,9 @@ def read_params(path: Path, target: Target, ranges: list[Range], values: list[li
             elif isinstance(value, float):
                 numbers.append(value)
             else:
+                shown = "empty" if value is None else repr(value)
                 raise XlgenError(f"{path}: input {name} at {source.sheet}!{cell_name(row, column)} "
-                                 f"is {value!r}, not a number")
+                                 f"is {shown}, not a number")
         params[name] = tuple(float(v) for v in numbers) if source.size > 1 else numbers[0]
     return params
 
@@ -255,7 +259,10 @@ def compare(path: Path, target: Target, result: EngineResult, ranges: list[Range
                 if relative is not None and math.isfinite(relative):
                     outcome.worst_rel = max(outcome.worst_rel, relative)
                     outcome.worst_ulps = max(outcome.worst_ulps, ulps or 0)
-    outcome.cells.sort(key=lambda c: (c.status != "mismatch", _position(target, c)))
+    # Where they happen: step by step (per-epoch summaries after the steps), then in column order.
+    order = {name: index for index, name in enumerate(target.quantities)}
+    outcome.cells.sort(key=lambda c: (c.status != "mismatch", c.quantity not in table.columns, c.step,
+                                      order[c.quantity]))
     outcome.cells = _causes_first(outcome.cells)
     return outcome
 
@@ -300,12 +307,6 @@ def _causes_first(cells: list[CellResult]) -> list[CellResult]:
 
     causes = [c for c in cells if is_cause(c)]
     return causes + [c for c in cells if not is_cause(c)]
-
-
-def _position(target: Target, cell: CellResult) -> tuple[int, int]:
-    """Order mismatches by where they happen: the step first, then the quantity's column."""
-    order = list(target.quantities)
-    return cell.step, order.index(cell.quantity)
 
 
 def check_paths(paths: Sequence[Path], engine: Engine, spec: str | Path | None = None, reference: str | None = None,
@@ -356,6 +357,9 @@ def one_line(path: Path, error: BaseException) -> str:
         raise error
     if isinstance(error, XlgenError):
         text = str(error)
+    elif isinstance(error, (zipfile.BadZipFile, zlib.error, EOFError)) or (
+            isinstance(error, OSError) and error.errno == errno.EINVAL):
+        text = f"{path}: the zip archive is damaged ({error})"
     elif isinstance(error, MemoryError):
         text = f"{path}: too big to check in the memory available"
     elif isinstance(error, RecursionError):
