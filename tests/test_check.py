@@ -198,3 +198,32 @@ def test_learner_changed_lr_still_checks(capsys, tmp_path):
     plant_value(source, target, "basic-sgd", "B5", 0.0002)  # lr; the cached values still follow 0.0001
     code, out, _ = run(capsys, "check", target, "--engine", "fast")
     assert code == 0, out
+
+
+def test_divergent_sheet_checks_honestly(tmp_path):
+    """basic SGD with lr = 0.01 explodes: agreement up to overflow, then agreement of error kind.
+
+    Overflow by hand: with a·x ≈ 50 the slope grows about 50-fold per row, so (y − y_pred)² passes 1.8e308
+    in the fifth epoch (step 121 of 174).
+    """
+    import math
+
+    import xlgen
+
+    path = xlgen.build("basic-sgd", path=tmp_path, lr=0.01)
+    result = xlgen.check(path)
+    assert result.passed
+    table = result.table
+    marks = table[[not math.isfinite(v) for v in table["reference_value"]]]
+    assert len(marks) > 200 and set(marks["workbook_value"].astype(str)) == {"#NUM!"}
+    first = marks[marks["quantity"] == "err2"]["step"].min()
+    assert first == 121
+    finite = table[[math.isfinite(v) for v in table["reference_value"]]]
+    assert (finite["rel_error"] == 0).all()  # bit for bit up to the overflow
+
+    # A workbook that shows a number where the reference has overflowed is a mismatch.
+    overflowed = marks[marks["quantity"] == "err2"].iloc[0]["cell"]
+    target = tmp_path / "edited.xlsx"
+    plant_formula(path, target, "basic-sgd", overflowed, "1")
+    edited = xlgen.check(target)
+    assert edited.exit_code == 1 and edited.mismatches.iloc[0]["cell"] == overflowed
