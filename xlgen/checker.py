@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from .cells import Range, cell_name, column_index, parse_cell
@@ -72,6 +73,20 @@ class CellResult:
 
 
 @dataclass
+class QuantityComparison:
+    """One quantity's cells compared at once: the values side by side, and each cell's status and errors."""
+
+    quantity: str
+    source: Range
+    workbook: list[Any]
+    reference: np.ndarray
+    status: np.ndarray  # "match", "mismatch" or "unsupported", per cell
+    abs_error: np.ndarray  # nan where the cell is not a number compared with a number
+    rel_error: np.ndarray
+    ulps: np.ndarray  # -1 where not computed
+
+
+@dataclass
 class WorkbookResult:
     file: str
     experiment: str = "-"
@@ -84,7 +99,27 @@ class WorkbookResult:
     worst_ulps: int = 0
     error: str | None = None  # the workbook could not be checked at all
     notes: list[str] = field(default_factory=list)
-    table: list[CellResult] = field(default_factory=list)  # every compared cell (for the API and HTML)
+    comparisons: list[QuantityComparison] = field(default_factory=list)
+
+    @property
+    def table(self) -> list[CellResult]:
+        """Every compared cell (built on demand: a big sheet has a million of them)."""
+        different = {(c.sheet, c.cell): c for c in self.cells}
+        rows = []
+        for comparison in self.comparisons:
+            source = comparison.source
+            for index, (row, column) in enumerate(source.cells()):
+                name = cell_name(row, column)
+                known = different.get((source.sheet, name))
+                if known is not None:
+                    rows.append(known)
+                    continue
+                ulps = int(comparison.ulps[index])
+                rows.append(CellResult(
+                    self.file, source.sheet, name, comparison.quantity, index + 1, comparison.workbook[index],
+                    float(comparison.reference[index]), _number(comparison.abs_error[index]),
+                    _number(comparison.rel_error[index]), ulps if ulps >= 0 else None, str(comparison.status[index])))
+        return rows
 
     @property
     def mismatches(self) -> list[CellResult]:
@@ -120,6 +155,10 @@ def _json_value(value: Any) -> Any:
     if isinstance(value, (ExcelError, Unsupported)):
         return str(value)
     return value
+
+
+def _number(value: float) -> float | None:
+    return None if value != value else float(value)
 
 
 def ulp_distance(a: float, b: float) -> int:
@@ -235,36 +274,72 @@ def compare(path: Path, target: Target, result: EngineResult, ranges: list[Range
     by_range = dict(zip(ranges, result.values))
     for quantity, source in target.quantities.items():
         if quantity in table.columns:
-            expected = list(table[quantity])
+            expected = table[quantity]
         elif per_epoch is not None and quantity in getattr(per_epoch, "columns", ()):
-            expected = list(per_epoch[quantity])
+            expected = per_epoch[quantity]
         else:
             raise XlgenError(f"{path}: the reference of {target.experiment!r} has no quantity {quantity!r}")
         if len(expected) != source.size:
             raise XlgenError(f"{path}: {quantity} at {source} has {source.size} cells, the reference "
                              f"{len(expected)} values (are epochs or data of another length?)")
-        for step, ((row, column), value, want) in enumerate(zip(source.cells(), by_range[source], expected), 1):
-            status, absolute, relative, ulps = compare_cell(value, want, rtol, atol)
-            cell = CellResult(str(path), source.sheet, cell_name(row, column), quantity, step, value, float(want),
-                              absolute, relative, ulps, status, result.formulas.get((source.sheet, row, column)))
-            outcome.compared += 1
-            outcome.table.append(cell)
-            if status == "match":
-                outcome.matched += 1
-                if relative is not None:
-                    outcome.worst_rel = max(outcome.worst_rel, relative)
-                    outcome.worst_ulps = max(outcome.worst_ulps, ulps or 0)
-            else:
-                outcome.cells.append(cell)
-                if relative is not None and math.isfinite(relative):
-                    outcome.worst_rel = max(outcome.worst_rel, relative)
-                    outcome.worst_ulps = max(outcome.worst_ulps, ulps or 0)
+        comparison = compare_column(quantity, source, by_range[source], np.asarray(expected, dtype=float),
+                                    rtol, atol)
+        outcome.comparisons.append(comparison)
+        outcome.compared += source.size
+        matched = comparison.status == "match"
+        outcome.matched += int(matched.sum())
+        relative = comparison.rel_error[np.isfinite(comparison.rel_error)]
+        if relative.size:
+            outcome.worst_rel = max(outcome.worst_rel, float(relative.max()))
+        if (comparison.ulps >= 0).any():
+            outcome.worst_ulps = max(outcome.worst_ulps, int(comparison.ulps.max()))
+        cells = source.cells()
+        for index in np.flatnonzero(~matched):
+            row, column = cells[index]
+            ulps = int(comparison.ulps[index])
+            outcome.cells.append(CellResult(
+                str(path), source.sheet, cell_name(row, column), quantity, int(index) + 1,
+                comparison.workbook[index], float(comparison.reference[index]),
+                _number(comparison.abs_error[index]), _number(comparison.rel_error[index]),
+                ulps if ulps >= 0 else None, str(comparison.status[index]),
+                result.formulas.get((source.sheet, row, column))))
     # Where they happen: step by step (per-epoch summaries after the steps), then in column order.
     order = {name: index for index, name in enumerate(target.quantities)}
     outcome.cells.sort(key=lambda c: (c.status != "mismatch", c.quantity not in table.columns, c.step,
                                       order[c.quantity]))
     outcome.cells = _causes_first(outcome.cells)
     return outcome
+
+
+def compare_column(quantity: str, source: Range, values: list[Any], reference: np.ndarray, rtol: float,
+                   atol: float) -> QuantityComparison:
+    """:func:`compare_cell` for a whole column at once: numbers in numpy, the rest one by one."""
+    count = len(values)
+    numeric = np.fromiter((type(v) is float for v in values), dtype=bool, count=count)
+    number = np.array([v if type(v) is float else math.nan for v in values], dtype=float)
+    finite = np.isfinite(reference)
+    both = numeric & finite
+    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+        absolute = np.where(both, np.abs(number - reference), math.nan)
+        relative = np.where(both, np.where(reference != 0, absolute / np.abs(reference),
+                                           np.where(absolute == 0, 0.0, math.inf)), math.nan)
+        close = both & (absolute <= atol + rtol * np.abs(reference))
+    status = np.where(close, "match", "mismatch").astype(object)
+    for index in np.flatnonzero(~both):  # marks, errors, text, empty cells and unsupported ones
+        status[index] = compare_cell(values[index], float(reference[index]), rtol, atol)[0]
+    ulps = np.full(count, -1, dtype=np.int64)
+    if close.any():
+        ulps[close] = _ulps(number[close], reference[close])
+    return QuantityComparison(quantity, source, values, reference, status, absolute, relative, ulps)
+
+
+def _ulps(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """:func:`ulp_distance` for arrays of close numbers."""
+    def ordered(x: np.ndarray) -> np.ndarray:
+        bits = x.view(np.int64)
+        return np.where(bits >= 0, bits, -(bits & np.int64(0x7FFFFFFFFFFFFFFF)))
+
+    return np.abs(ordered(a) - ordered(b))
 
 
 _REFERENCE = re.compile(

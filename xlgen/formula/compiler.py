@@ -29,6 +29,7 @@ text, error handling, ...) is computed by its closure inside the loop.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
 
@@ -98,6 +99,12 @@ _FUNCTIONS = {
     "TAN": ("_tan", True),
 }
 _COMPARISONS = {"=": "==", "<>": "!=", "<": "<", ">": ">", "<=": "<=", ">=": ">="}
+
+
+@functools.lru_cache(maxsize=256)
+def _compiled(source: str):
+    """Python's compile, once per distinct loop: the epochs of a sheet repeat the same block."""
+    return compile(source, "<xlgen block>", "exec")
 
 
 class BlockRunner:
@@ -223,7 +230,7 @@ class _Program:
             "        return _i",
         ])
         namespace = dict(_HELPERS)
-        exec(compile(source, f"<block {block!r}>", "exec"), namespace)
+        exec(_compiled(source), namespace)
         return namespace["_block"], list(self.carried), list(self.arguments.values())
 
     # -- values the loop reads --------------------------------------------------------------------
