@@ -227,3 +227,14 @@ def test_divergent_sheet_checks_honestly(tmp_path):
     plant_formula(path, target, "basic-sgd", overflowed, "1")
     edited = xlgen.check(target)
     assert edited.exit_code == 1 and edited.mismatches.iloc[0]["cell"] == overflowed
+
+
+def test_formulas_engine_on_shipped_workbooks(capsys):
+    """formulas evaluates the plain and LET forms, and names the LAMBDA cells it cannot evaluate."""
+    names = ["momentum.xlsx", "momentum-let.xlsx", "momentum-lambda.xlsx", "fastai-adam-lambda.xlsx"]
+    code, out, _ = run(capsys, "check", *(WORKBOOKS / n for n in names), "--engine", "formulas")
+    lines = out.splitlines()
+    assert code == 2
+    assert sum(line.startswith("PASS") for line in lines) == 3
+    assert any(line.startswith("UNSUPPORTED") and "fastai-adam-lambda" in line for line in lines)
+    assert "cannot parse the defined name ADAM_STEP" in out

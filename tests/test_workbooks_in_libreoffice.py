@@ -57,3 +57,19 @@ def test_charts_render_to_png(tmp_path, name):
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     width, height = struct.unpack(">II", data[16:24])
     assert width > 200 and height > 100
+
+
+def test_check_still_works_after_libreoffice_saves_the_workbook(capsys, tmp_path):
+    """The manifest survives a save by another application: its references are formulas it keeps."""
+    import subprocess
+
+    from xlgen.engines.libreoffice import find_soffice, write_profile
+
+    profile = write_profile(tmp_path / "profile")
+    done = subprocess.run([find_soffice(), "--headless", "--norestore", f"-env:UserInstallation={profile}",
+                           "--convert-to", "xlsx", "--outdir", str(tmp_path / "saved"),
+                           str(WORKBOOKS / "momentum-let.xlsx")], capture_output=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    saved = tmp_path / "saved" / "momentum-let.xlsx"
+    assert saved.read_bytes() != (WORKBOOKS / "momentum-let.xlsx").read_bytes()
+    assert main(["check", str(saved)]) == 0, capsys.readouterr().out
