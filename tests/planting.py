@@ -24,8 +24,8 @@ def sheet_part(parts: dict[str, bytes], sheet: str) -> str:
     return path.lstrip("/") if path.startswith("/") else posixpath.normpath(f"xl/{path}")
 
 
-def plant_formula(source: Path, target: Path, sheet: str, cell: str, formula: str) -> None:
-    """Copy ``source`` to ``target`` with ``sheet!cell`` holding ``formula`` (text without '=')."""
+def _rewrite_cell(source: Path, target: Path, sheet: str, cell: str, edit) -> None:
+    """Copy ``source`` to ``target`` with the XML element of ``sheet!cell`` replaced by ``edit(element)``."""
     with zipfile.ZipFile(source) as archive:
         infos = archive.infolist()
         parts = {info.filename: archive.read(info) for info in infos}
@@ -33,13 +33,21 @@ def plant_formula(source: Path, target: Path, sheet: str, cell: str, formula: st
     xml = parts[part].decode()
     element = re.search(rf'<c r="{cell}"[^>]*?(?:/>|>.*?</c>)', xml, re.S)
     assert element, f"{sheet}!{cell} not found"
-    old = element.group(0)
-    new, count = re.subn(r"<f[^>]*/>|<f[^>]*>.*?</f>", f"<f>{escape(formula, quote=False)}</f>", old, count=1, flags=re.S)
-    assert count == 1, f"{sheet}!{cell} holds no formula"
-    parts[part] = xml.replace(old, new, 1).encode()
+    parts[part] = xml.replace(element.group(0), edit(element.group(0)), 1).encode()
     with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
         for info in infos:
             archive.writestr(info, parts[info.filename])
+
+
+def plant_formula(source: Path, target: Path, sheet: str, cell: str, formula: str) -> None:
+    """Copy ``source`` to ``target`` with ``sheet!cell`` holding ``formula`` (text without '=')."""
+    def edit(element: str) -> str:
+        new, count = re.subn(r"<f[^>]*/>|<f[^>]*>.*?</f>", f"<f>{escape(formula, quote=False)}</f>", element,
+                             count=1, flags=re.S)
+        assert count == 1, f"{sheet}!{cell} holds no formula"
+        return new
+
+    _rewrite_cell(source, target, sheet, cell, edit)
 
 
 def cell_formula(path: Path, sheet: str, cell: str) -> str:
@@ -51,15 +59,8 @@ def cell_formula(path: Path, sheet: str, cell: str) -> str:
 
 def plant_value(source: Path, target: Path, sheet: str, cell: str, value: float) -> None:
     """Copy ``source`` to ``target`` with the constant in ``sheet!cell`` changed to ``value``."""
-    with zipfile.ZipFile(source) as archive:
-        infos = archive.infolist()
-        parts = {info.filename: archive.read(info) for info in infos}
-    part = sheet_part(parts, sheet)
-    xml = parts[part].decode()
-    element = re.search(rf'<c r="{cell}"[^>]*?>.*?</c>', xml, re.S)
-    assert element and "<f" not in element.group(0), f"{sheet}!{cell} is not a constant"
-    new = re.sub(r"<v>[^<]*</v>", f"<v>{value!r}</v>", element.group(0))
-    parts[part] = xml.replace(element.group(0), new, 1).encode()
-    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
-        for info in infos:
-            archive.writestr(info, parts[info.filename])
+    def edit(element: str) -> str:
+        assert "<f" not in element, f"{sheet}!{cell} is not a constant"
+        return re.sub(r"<v>[^<]*</v>", f"<v>{value!r}</v>", element)
+
+    _rewrite_cell(source, target, sheet, cell, edit)

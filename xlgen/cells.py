@@ -57,9 +57,9 @@ def quote_sheet(sheet: str) -> str:
     return "'" + sheet.replace("'", "''") + "'"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Range:
-    """A rectangle of cells on one sheet, e.g. ``basic!C4:C32``."""
+    """A rectangle of cells on one sheet, e.g. ``basic!C4:C32`` (the evaluator's references too)."""
 
     sheet: str
     first_row: int
@@ -78,6 +78,10 @@ class Range:
     @property
     def size(self) -> int:
         return self.rows * self.columns
+
+    @property
+    def is_cell(self) -> bool:
+        return self.first_row == self.last_row and self.first_column == self.last_column
 
     def cells(self) -> list[tuple[int, int]]:
         """(row, column) of every cell, row by row."""

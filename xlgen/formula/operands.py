@@ -1,7 +1,7 @@
 """What a formula computes with besides cell values: references, arrays and LAMBDA functions.
 
 A cell holds a :data:`xlgen.values.Value`; while a formula is evaluated, an
-intermediate result can also be a :class:`Ref` (``A1:B3``, not yet read, so
+intermediate result can also be a :class:`Ref` (``A1:B3``, a :class:`xlgen.cells.Range` not yet read, so
 that ``ROW``, ``INDEX`` and ``SUM`` see a reference), an :class:`Array`
 (``{1,2;3,4}``, ``A1:A3*2``) or a :class:`Lambda`.
 """
@@ -11,37 +11,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ..cells import cell_name, quote_sheet
+from ..cells import Range
 from ..values import NA
 
 
-@dataclass(frozen=True, slots=True)
-class Ref:
-    """A rectangle of cells on one sheet, rows and columns 1-based and inclusive."""
-
-    sheet: str
-    first_row: int
-    first_column: int
-    last_row: int
-    last_column: int
-
-    @property
-    def rows(self) -> int:
-        return self.last_row - self.first_row + 1
-
-    @property
-    def columns(self) -> int:
-        return self.last_column - self.first_column + 1
-
-    @property
-    def is_cell(self) -> bool:
-        return self.first_row == self.last_row and self.first_column == self.last_column
-
-    def __str__(self) -> str:
-        first = cell_name(self.first_row, self.first_column)
-        if self.is_cell:
-            return f"{quote_sheet(self.sheet)}!{first}"
-        return f"{quote_sheet(self.sheet)}!{first}:{cell_name(self.last_row, self.last_column)}"
+Ref = Range  # a reference as the evaluator passes it around: a rectangle of cells on one sheet
 
 
 class Array:
