@@ -71,6 +71,15 @@ class _SheetState:
             found.sort(key=lambda p: p.first_row)
             self.by_column[column] = ([p.first_row for p in found], found)
         self.formula_columns = sorted(self.by_column)
+        # Array-area cells by column (rows sorted, with their anchors), so a rectangle finds them by bisection.
+        by_member: dict[int, list[tuple[int, tuple[int, int]]]] = {}
+        for (row, column), anchor in self.members.items():
+            by_member.setdefault(column, []).append((row, anchor))
+        self.member_index = {}
+        for column, found in by_member.items():
+            found.sort()
+            self.member_index[column] = ([row for row, _ in found], [anchor for _, anchor in found])
+        self.member_columns = sorted(self.member_index)
 
     def piece_at(self, row: int, column: int) -> Piece | None:
         found = self.by_column.get(column)
@@ -169,9 +178,16 @@ class WorkbookEvaluator:
             try:
                 return self._walk(targets)
             except _BlockLoop as loop:
-                for block in loop.blocks:
+                # Blocks of the same columns (the epochs of a sheet) close the same loop: breaking them
+                # all up at once saves a walk per epoch.
+                shapes = {_shape(block) for block in loop.blocks}
+                looped = [block for block in {id(b): b for b in loop.blocks}.values()]
+                for block in list(self._all_blocks()):
+                    if _shape(block) in shapes and block not in looped:
+                        looped.append(block)
+                for block in looped:
                     self._dissolve(block)
-                dissolved = {id(block) for block in loop.blocks}
+                dissolved = {id(block) for block in looped}
                 targets = [cell for target in targets
                            for cell in (_cells_of(target) if id(target) in dissolved else [target])]
 
@@ -200,6 +216,9 @@ class WorkbookEvaluator:
                     state[unit] = _DONE
                     order.append(unit)
         return order
+
+    def _all_blocks(self) -> list[Block]:
+        return [block for state in self._states.values() for block in state.blocks]
 
     def _loop(self, unit: object, path: list[object]) -> None:
         cycle = path[path.index(unit):]
@@ -250,9 +269,11 @@ class WorkbookEvaluator:
                 else:
                     for row in range(max(r0, piece.first_row), min(r1, piece.last_row) + 1):
                         yield sheet, row, column
-        for (row, column), area in state.spills.items():
-            if area.first_row <= r1 and area.last_row >= r0 and area.first_column <= c1 and area.last_column >= c0:
-                yield sheet, row, column
+        members = state.member_columns
+        for column in members[bisect.bisect_left(members, c0):bisect.bisect_right(members, c1)]:
+            rows, anchors = state.member_index[column]
+            for index in range(bisect.bisect_left(rows, r0), bisect.bisect_right(rows, r1)):
+                yield (sheet, *anchors[index])
 
     # -- sheets, trees, names -------------------------------------------------------------------
 
@@ -415,6 +436,15 @@ class WorkbookEvaluator:
                 found.append(self.value(sheet, row, column))
                 row += 1
         return found
+
+
+def _shape(block: Block) -> tuple:
+    """What makes blocks alike: their sheet and columns (the epochs of a sheet repeat them).
+
+    Not their trees: a column reading the first epoch's data has another row offset in every epoch.
+    Breaking up a block that would not have looped costs speed, never a value.
+    """
+    return block.sheet, tuple(block.columns)
 
 
 def _cells_of(block: Block) -> list[tuple[str, int, int]]:
