@@ -139,11 +139,10 @@ def _write_sheet(workbook, formats, spec: SheetSpec, variant: str) -> list[str]:
     for index, item in enumerate(spec.inputs):
         column = 1 + index
         sheet.write(INPUT_ROW - 1, column, item.label, formats["input_label"])
-        number_format = formats["input"]
         if isinstance(item.value, bool):
-            sheet.write_boolean(INPUT_ROW, column, item.value, number_format)
+            sheet.write_boolean(INPUT_ROW, column, item.value, formats["input"])
         else:
-            sheet.write_number(INPUT_ROW, column, item.value, number_format)
+            sheet.write_number(INPUT_ROW, column, item.value, formats["input"])
         sheet.write(INPUT_ROW + 1, column, item.defined_name, formats["input_name"])
         target = f"={quote_sheet(spec.name)}!{cell_name(INPUT_ROW + 1, column + 1, True)}"
         define_name(workbook, item.defined_name, target)

@@ -48,7 +48,6 @@ class Input:
     label: str
     value: float | bool
     note: str | None = None
-    number_format: str | None = None
 
     @property
     def defined_name(self) -> str:
@@ -73,18 +72,12 @@ class Column:
     epoch_start: str | None = None
     start: str | None = None
     spill: int = 1
-    label: str | None = None
     note: str | None = None
-    number_format: str | None = None
     width: float = 11.0
     data: Sequence[float] | None = None  # a data column: constants in the first epoch
 
     def template(self, variant: str) -> str | None:
-        if variant == "let" and self.let is not None:
-            return self.let
-        if variant == "lambda" and self.lam is not None:
-            return self.lam
-        return self.plain
+        return _in_variant(variant, self.plain, self.let, self.lam)
 
 
 @dataclass
@@ -96,19 +89,22 @@ class EpochColumn:
     let: str | None = None
     lam: str | None = None
     first: str | None = None
-    label: str | None = None
     note: str | None = None
-    number_format: str | None = None
     width: float = 12.0
 
     def template(self, variant: str, epoch: int) -> str:
         if epoch == 1 and self.first is not None:
             return self.first
-        if variant == "let" and self.let is not None:
-            return self.let
-        if variant == "lambda" and self.lam is not None:
-            return self.lam
-        return self.plain
+        return _in_variant(variant, self.plain, self.let, self.lam)
+
+
+def _in_variant(variant: str, plain: str | None, let: str | None, lam: str | None) -> str | None:
+    """The formula of ``variant``: its LET or LAMBDA form where the column has one, else the plain one."""
+    if variant == "let" and let is not None:
+        return let
+    if variant == "lambda" and lam is not None:
+        return lam
+    return plain
 
 
 @dataclass
