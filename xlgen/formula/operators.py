@@ -100,10 +100,9 @@ def _failure(value: object) -> bool:
     return kind is ExcelError or kind is Unsupported
 
 
-def arithmetic(operator: str) -> Callable[[object, object], object]:
-    """The Excel operator ``operator`` (+ - * / ^) on two values."""
-    function = ARITHMETIC[operator]
-
+def _binary(function: Callable[[object, object], object], convert: Callable[[object], object],
+            kind: type) -> Callable[[object, object], object]:
+    """An Excel binary operator: arrays elementwise, an error operand first, then both operands converted."""
     def apply(left: object, right: object) -> object:
         if type(left) is Array or type(right) is Array:
             return elementwise(apply, left, right)
@@ -112,32 +111,24 @@ def arithmetic(operator: str) -> Callable[[object, object], object]:
             return left
         if _failure(right):
             return right
-        x = to_number(left)
-        if type(x) is not float:
+        x = convert(left)
+        if type(x) is not kind:
             return x
-        y = to_number(right)
-        if type(y) is not float:
+        y = convert(right)
+        if type(y) is not kind:
             return y
         return function(x, y)
 
     return apply
 
 
-def concatenate(left: object, right: object) -> object:
-    """``&``: both sides as text."""
-    if type(left) is Array or type(right) is Array:
-        return elementwise(concatenate, left, right)
-    if _failure(left):
-        return left
-    if _failure(right):
-        return right
-    x = to_text(left)
-    if type(x) is not str:
-        return x
-    y = to_text(right)
-    if type(y) is not str:
-        return y
-    return x + y
+def arithmetic(operator: str) -> Callable[[object, object], object]:
+    """The Excel operator ``operator`` (+ - * / ^) on two values."""
+    return _binary(ARITHMETIC[operator], to_number, float)
+
+
+# ``&``: both sides as text.
+concatenate = _binary(lambda x, y: x + y, to_text, str)
 
 
 _COMPARISONS = {
