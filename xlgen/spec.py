@@ -24,6 +24,7 @@ from typing import Any
 from .cells import Range, parse_range
 from .errors import XlgenError
 from .experiments import get_experiment
+from .lengths import infer_lengths
 
 SPEC_KEYS = {"experiment", "params", "columns", "description", "reference"}
 
@@ -78,7 +79,8 @@ def load_spec(path: str | Path, reference: str | None = None) -> Target:
         quantities[key] = _range(path, f"columns.{key}", value)
         if quantities[key].rows > 1 and quantities[key].columns > 1:
             raise XlgenError(f"{path}: columns.{key} must be one row or one column, not {value}")
-    return Target(data["experiment"], params, quantities, source=str(path), reference=custom)
+    target = Target(data["experiment"], params, quantities, source=str(path), reference=custom)
+    return infer_lengths(target, str(path))
 
 
 def _table(path: Path, data: dict, key: str) -> dict:
