@@ -8,16 +8,55 @@ from pathlib import Path
 
 import pytest
 
+from .anchor_figures import AnchorFigures, load, rebuild
+
 ROOT = Path(__file__).resolve().parents[1]
-# Jeremy Howard's workbooks sit beside the checkout (../shared/anchors), read-only.
-ANCHORS = Path(os.environ.get("XLGEN_ANCHORS", ROOT.parent / "shared" / "anchors"))
+# Jeremy Howard's workbooks are not in the repository: CI has them beside the checkout (../shared/anchors).
+ANCHORS = Path(os.environ.get("XLGEN_ANCHORS") or ROOT.parent / "shared" / "anchors")
+# CI sets this so that a test needing a whole workbook fails instead of skipping when the workbook is missing.
+REQUIRE_ANCHORS = os.environ.get("XLGEN_REQUIRE_ANCHORS") == "1"
 
 
-def require_anchor(name: str) -> Path:
-    """The anchor workbook ``name``; the test fails (not skips) when it is missing: it is a golden source."""
+def anchor_workbook(name: str) -> Path:
+    """The whole anchor workbook ``name``; the test skips, saying why, where it is absent.
+
+    Most anchor tests need only the figures (``anchor_figures``, ``rebuilt_anchor``);
+    this is for those about the file itself (its macros, its bytes, how it is stored).
+    """
     path = ANCHORS / name
-    assert path.is_file(), f"anchor workbook {path} is missing (set XLGEN_ANCHORS to its folder)"
+    if not path.is_file():
+        reason = f"anchor workbook {path} is absent (set XLGEN_ANCHORS to its folder)"
+        if REQUIRE_ANCHORS:
+            pytest.fail(f"{reason}; XLGEN_REQUIRE_ANCHORS=1 requires it")
+        pytest.skip(reason)
     return path
+
+
+_FIGURES: dict[str, AnchorFigures] = {}
+
+
+def anchor_figures(name: str) -> AnchorFigures:
+    """The committed figures (formulas, Excel's cached values, defined names) of the anchor workbook ``name``."""
+    if name not in _FIGURES:
+        _FIGURES[name] = load(name)
+    return _FIGURES[name]
+
+
+@pytest.fixture(scope="session")
+def rebuilt_anchor(tmp_path_factory):
+    """``rebuilt_anchor(name)``: a plain .xlsx holding the anchor's figures; recalculating it must give Excel's values.
+
+    Shared by the session: copy it before changing it.
+    """
+    folder = tmp_path_factory.mktemp("anchors")
+
+    def rebuilt(name: str) -> Path:
+        path = folder / f"{Path(name).stem}.xlsx"
+        if not path.exists():
+            rebuild(anchor_figures(name), path)
+        return path
+
+    return rebuilt
 
 
 def libreoffice_missing() -> str | None:

@@ -19,7 +19,7 @@ from xlgen.checker import compare_cell, ulp_distance
 from xlgen.cli import main
 from xlgen.values import DIV0, NAME, NUM, VALUE, Unsupported
 
-from .conftest import ROOT, needs_libreoffice, require_anchor
+from .conftest import ROOT, needs_libreoffice
 from .planting import cell_formula, plant_formula, plant_value
 
 WORKBOOKS = ROOT / "workbooks"
@@ -75,8 +75,8 @@ def test_shipped_workbooks_pass(capsys, engine):
 
 @pytest.mark.parametrize("sheet", ["basic", "momentum", "rmsprop", "adam", "adam_ann"])
 @pytest.mark.parametrize("engine", ["cached", "fast"])
-def test_graddesc_anchor_passes_its_spec(capsys, sheet, engine):
-    anchor = require_anchor("graddesc-course-v3.xlsm")
+def test_graddesc_anchor_passes_its_spec(capsys, rebuilt_anchor, sheet, engine):
+    anchor = rebuilt_anchor("graddesc-course-v3.xlsm")
     code, out, _ = run(capsys, "check", anchor, "--spec", SPECS / f"{sheet}.toml", "--engine", engine)
     assert code == 0, out
     assert out.startswith("PASS")
@@ -124,8 +124,8 @@ def test_cached_engine_trusts_the_file(capsys, tmp_path):
     ("momentum", "J10", ("$J$1", "0.8")),  # 0.9 -> 0.8 in one momentum row
     ("basic", "K12", ("2*(E12-B12)", "2*(B12-E12)")),  # a sign flip in one derivative
 ])
-def test_planted_mistake_in_a_graddesc_copy_is_named(capsys, tmp_path, engine, sheet, cell, change):
-    anchor = require_anchor("graddesc-course-v3.xlsm")
+def test_planted_mistake_in_a_graddesc_copy_is_named(capsys, tmp_path, rebuilt_anchor, engine, sheet, cell, change):
+    anchor = rebuilt_anchor("graddesc-course-v3.xlsm")
     formula = cell_formula(anchor, sheet, cell)
     assert change[0] in formula
     target = tmp_path / "graddesc.xlsm"
@@ -173,16 +173,16 @@ def write_spec(tmp_path: Path, text: str) -> Path:
     ('experiment = "basic-sgd"\n[params]\nepochs = 1\n[columns]\nb = "nosheet!C4:C32"\n', "no sheet named 'nosheet'"),
     ('experiment = "basic-sgd"\n[columns]\nb = "basic!C4:ZZ"\n', "columns.b"),
 ])
-def test_bad_specs_exit_2_naming_the_key(capsys, tmp_path, text, message):
-    anchor = require_anchor("graddesc-course-v3.xlsm")
+def test_bad_specs_exit_2_naming_the_key(capsys, tmp_path, rebuilt_anchor, text, message):
+    anchor = rebuilt_anchor("graddesc-course-v3.xlsm")
     code, out, err = run(capsys, "check", anchor, "--spec", write_spec(tmp_path, text), "--engine", "cached")
     assert code == 2
     assert message in out + err
     assert "Traceback" not in out + err
 
 
-def test_workbook_without_manifest_asks_for_a_spec(capsys):
-    code, out, _ = run(capsys, "check", require_anchor("graddesc-course-v3.xlsm"), "--engine", "cached")
+def test_workbook_without_manifest_asks_for_a_spec(capsys, rebuilt_anchor):
+    code, out, _ = run(capsys, "check", rebuilt_anchor("graddesc-course-v3.xlsm"), "--engine", "cached")
     assert code == 2 and "give --spec FILE" in out
 
 
@@ -229,6 +229,7 @@ def test_divergent_sheet_checks_honestly(tmp_path):
     assert edited.exit_code == 1 and edited.mismatches.iloc[0]["cell"] == overflowed
 
 
+@pytest.mark.slow
 def test_formulas_engine_on_shipped_workbooks(capsys):
     """formulas evaluates the plain and LET forms, and names the LAMBDA cells it cannot evaluate."""
     names = ["momentum.xlsx", "momentum-let.xlsx", "momentum-lambda.xlsx", "fastai-adam-lambda.xlsx"]

@@ -18,7 +18,7 @@ from xlgen.errors import XlgenError
 from xlgen.values import DIV0, NA, NUM, REF, VALUE, Unsupported
 from xlgen.xlsx.reader import read_workbook
 
-from .conftest import require_anchor
+from .conftest import anchor_figures
 
 
 NAMES = {
@@ -163,13 +163,14 @@ def test_unknown_sheet(workbook):
         get_engine("formulas", timeout=None).evaluate(workbook, [parse_range("Nope!A1")])
 
 
-def test_optimizer_sheets_match_excel():
+@pytest.mark.slow
+def test_optimizer_sheets_match_excel(rebuilt_anchor):
     """The course's optimizer sheets, recomputed by formulas, against the values Excel saved."""
-    anchor = require_anchor("graddesc-course22p2.xlsm")
+    name = "graddesc-course22p2.xlsm"
     sheets = ["basic", "momentum", "rmsprop", "adam", "adam_ann"]
     ranges = [parse_range(f"{sheet}!A1:P40") for sheet in sheets]
-    result = FormulasEngine().evaluate(anchor, ranges)
-    stored = read_workbook(anchor)
+    result = FormulasEngine().evaluate(rebuilt_anchor(name), ranges)
+    stored = anchor_figures(name)
     worst, compared, unsupported = 0.0, 0, []
     for target, values in zip(ranges, result.values):
         sheet = stored.sheets[target.sheet]

@@ -25,7 +25,7 @@ from xlgen.values import DIV0, NA, NAME, REF, VALUE, Unsupported
 from xlgen.xlsx.reader import read_workbook
 
 from .conftest import needs_libreoffice as conftest_needs_libreoffice
-from .conftest import require_anchor
+from .conftest import anchor_figures
 
 COURSE22P2 = "graddesc-course22p2.xlsm"
 
@@ -122,7 +122,7 @@ def engine():
 
 
 @pytest.fixture(scope="module")
-def batch(engine, tmp_path_factory):
+def batch(engine, tmp_path_factory, rebuilt_anchor):
     """Every workbook of these tests through one LibreOffice start, by name."""
     folder = tmp_path_factory.mktemp("lo")
     jobs = {
@@ -149,7 +149,7 @@ def batch(engine, tmp_path_factory):
         "no sheet": (folder / "stale.xlsx", "Elsewhere!A1"),
         "no file": (folder / "missing.xlsx", "S!A1"),
     }
-    anchor = require_anchor(COURSE22P2)
+    anchor = rebuilt_anchor(COURSE22P2)
     jobs["anchor"] = (anchor, "basic!A1:N33")
     before = hashlib.sha256(anchor.read_bytes()).hexdigest()
     results = engine.evaluate_many([(path, [parse_range(text)]) for path, text in jobs.values()])
@@ -216,10 +216,10 @@ def test_failures_stay_with_their_workbook(batch):
 
 
 @needs_libreoffice
-def test_basic_sheet_matches_excel_and_the_xlsm_is_untouched(batch):
+def test_basic_sheet_matches_excel_and_the_file_is_untouched(batch, rebuilt_anchor):
     """Excel's cached values of the course's `basic` sheet, recomputed by LibreOffice (most bit for bit)."""
-    anchor = require_anchor(COURSE22P2)
-    stored = read_workbook(anchor).sheets["basic"]
+    anchor = rebuilt_anchor(COURSE22P2)
+    stored = anchor_figures(COURSE22P2)["basic"]
     target = parse_range("basic!A1:N33")
     compared = exact = 0
     worst = 0.0

@@ -15,7 +15,7 @@ import pytest
 from xlgen.cli import main
 from xlgen.errors import XlgenError
 
-from .conftest import ROOT, needs_libreoffice, require_anchor
+from .conftest import ROOT, anchor_workbook, needs_libreoffice
 
 SOURCE = ROOT / "workbooks" / "basic-sgd.xlsx"
 
@@ -181,7 +181,7 @@ def test_highly_compressed_entry_is_bounded(capsys, tmp_path, monkeypatch):
 
 
 def test_xlsm_with_macros_is_read_never_rewritten(capsys, tmp_path):
-    anchor = require_anchor("graddesc-course-v3.xlsm")
+    anchor = anchor_workbook("graddesc-course-v3.xlsm")
     copy = tmp_path / "graddesc.xlsm"
     copy.write_bytes(anchor.read_bytes())
     before = hashlib.sha256(copy.read_bytes()).hexdigest()
@@ -194,7 +194,7 @@ def test_xlsm_with_macros_is_read_never_rewritten(capsys, tmp_path):
 @needs_libreoffice
 @pytest.mark.libreoffice
 def test_libreoffice_never_runs_or_rewrites_macros(capsys, tmp_path):
-    anchor = require_anchor("graddesc-course-v3.xlsm")
+    anchor = anchor_workbook("graddesc-course-v3.xlsm")
     copy = tmp_path / "graddesc.xlsm"
     copy.write_bytes(anchor.read_bytes())
     before = hashlib.sha256(copy.read_bytes()).hexdigest()
@@ -272,6 +272,7 @@ def test_sixteen_thousand_columns_and_a_million_rows_are_bounded(capsys, tmp_pat
     assert code == 0
 
 
+@pytest.mark.slow
 def test_million_row_sheet_is_checked_within_bounded_memory(tmp_path):
     """A million rows of data beside the table: a child process capped at 1.5 GB of memory checks it."""
     import subprocess

@@ -6,19 +6,23 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from reference.ieee import power as reference_power
+from tests.conftest import anchor_figures
 from xlgen.formula.operators import power as excel_power
 from xlgen.values import DIV0, NUM
 
 
 def test_excels_cached_values_in_the_mom_bias_anchor():
-    # Sheet1: E5:E12 = 1-$E$2^B5 … 1-$E$2^B12 with E2 = 0.9, and J2 = I2^J1 = 0.99^8 (cached by Excel).
-    cached = [0.09999999999999998, 0.18999999999999995, 0.2709999999999999, 0.3438999999999999,
-              0.4095099999999998, 0.46855899999999984, 0.5217030999999999, 0.5695327899999998]
-    for n, value in enumerate(cached, 1):
-        assert 1 - reference_power(0.9, n) == value
-        assert 1 - excel_power(0.9, float(n)) == value
-    assert reference_power(0.99, 8) == excel_power(0.99, 8.0) == 0.92274469442792
-    assert math.pow(0.9, 4) != reference_power(0.9, 4)  # pow rounds 0.9^4 to 0.6561
+    """mom_bias's Sheet1: E5:E13 = 1-$E$2^B5 ... with E2 = 0.9, B = 1..9, and J2 = I2^J1 = 0.99^8, as Excel cached."""
+    sheet = anchor_figures("mom_bias-course-v3.xlsx")["Sheet1"]
+    assert (sheet["E2"], sheet["I2"], sheet["J1"]) == (0.9, 0.99, 8.0)
+    for row in range(5, 14):
+        assert sheet.formulas[(row, 5)] == f"1-$E$2^B{row}"
+        n = sheet[f"B{row}"]
+        assert 1 - reference_power(0.9, n) == sheet[f"E{row}"]
+        assert 1 - excel_power(0.9, n) == sheet[f"E{row}"]
+    assert sheet["E8"] == 0.3438999999999999 and math.pow(0.9, 4) != reference_power(0.9, 4)  # pow gives 0.6561
+    assert sheet.formulas[(2, 10)] == "I2^J1"
+    assert reference_power(0.99, 8) == excel_power(0.99, 8.0) == sheet["J2"]
 
 
 def test_special_cases():

@@ -8,7 +8,7 @@ import openpyxl
 import pytest
 import xlsxwriter
 
-from tests.conftest import require_anchor
+from tests.conftest import anchor_workbook
 from xlgen.errors import XlgenError
 from xlgen.values import DIV0
 from xlgen.xlsx.reader import load_sheet, read_range_values, read_workbook
@@ -156,7 +156,7 @@ def test_sheets_are_read_on_demand(hand_written):
 @pytest.mark.parametrize("anchor", ["graddesc-course22p2.xlsm", "graddesc-course-v3.xlsm", "mom_bias-course-v3.xlsx"])
 def test_anchors_read_as_openpyxl_reads_them(anchor):
     """Every value and formula text agrees with openpyxl's reading of the same file."""
-    path = require_anchor(anchor)
+    path = anchor_workbook(anchor)
     ours = read_workbook(path)
     texts = openpyxl.load_workbook(path, data_only=False)
     cached = openpyxl.load_workbook(path, data_only=True)

@@ -38,9 +38,9 @@ def test_lambda_workbooks_are_unsupported_by_libreoffice_not_passed(capsys):
 
 
 def test_graddesc_anchor_passes_its_specs_in_libreoffice(capsys):
-    from .conftest import require_anchor
+    from .conftest import anchor_workbook
 
-    anchor = require_anchor("graddesc-course-v3.xlsm")
+    anchor = anchor_workbook("graddesc-course-v3.xlsm")
     for sheet in ("basic", "momentum", "rmsprop", "adam", "adam_ann"):
         code = main(["check", str(anchor), "--spec", str(ROOT / "specs" / "graddesc" / f"{sheet}.toml"),
                      "--engine", "libreoffice"])
