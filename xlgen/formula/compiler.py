@@ -40,7 +40,7 @@ from .context import Context
 from .functions import FUNCTIONS, REFUSED
 from .operators import WHOLE_EXPONENT_LIMIT, whole_power
 from .interpreter import SPECIAL_FORMS, array_result, cell_result
-from .parser import name_key
+from .parser import name_key, parameter_key
 
 _MAX_INLINE_DEPTH = 16
 
@@ -420,7 +420,7 @@ class _Program:
                 or not all(type(p) is n.Name for p in parameters):
             raise _Unsuitable
         steps: list[str] = []
-        inner = {p.key: self.bind(arg, env, lazy, depth, steps) for p, arg in zip(parameters, args)}
+        inner = {parameter_key(p.key)[0]: self.bind(arg, env, lazy, depth, steps) for p, arg in zip(parameters, args)}
         return self.with_steps(steps, self.number(definition[-1], inner, lazy, depth + 1))
 
     def bind(self, node: n.Node, env: dict, lazy: bool, depth: int, steps: list[str]) -> str:

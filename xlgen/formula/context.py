@@ -8,7 +8,7 @@ from typing import Protocol
 from ..cells import cell_name, quote_sheet
 from ..values import NUM, VALUE, Unsupported
 from .coerce import is_failure
-from .operands import Array, Lambda, Ref
+from .operands import OMITTED, Array, Lambda, Ref
 
 
 class Book(Protocol):
@@ -110,15 +110,25 @@ LAMBDA_DEPTH_LIMIT = 1000
 
 
 def invoke(context: Context, function: object, args: list[object]) -> object:
-    """Call a LAMBDA value with evaluated arguments (references stay references, as in Excel)."""
+    """Call a LAMBDA value with evaluated arguments (references stay references, as in Excel).
+
+    Optional parameters left out of the call are :data:`OMITTED` (``ISOMITTED`` tells); too many arguments, or
+    too few for the required parameters, are ``#VALUE!``.
+    """
     if type(function) is not Lambda:
         if type(function) is Ref:
             function = dereference(context, function)
         return function if is_failure(function) else VALUE
-    if len(args) != len(function.parameters):
-        return VALUE
     if context.depth >= LAMBDA_DEPTH_LIMIT:
         return NUM
+    if function.native is not None:
+        return function.native(context, args)
+    parameters = function.parameters
+    required = len(parameters) if function.required is None else function.required
+    if not required <= len(args) <= len(parameters):
+        return VALUE  # Excel's answer to a wrong number of arguments
     env = dict(function.environment)
-    env.update(zip(function.parameters, args))
+    env.update(zip(parameters, args))
+    for left_out in parameters[len(args):]:
+        env[left_out] = OMITTED
     return function.body(context.with_env(env, context.depth + 1))

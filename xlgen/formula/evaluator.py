@@ -291,6 +291,10 @@ class WorkbookEvaluator:
                         for j in range(width):
                             if i or j:
                                 state.members[(anchor[0] + i, anchor[1] + j)] = anchor
+                elif piece.array:
+                    # One-cell array formulas (a dynamic array of one value, ref="A1"): A1# is the cell itself.
+                    for row in range(piece.first_row, piece.last_row + 1):
+                        state.spills[(row, piece.column)] = Ref(sheet, row, piece.column, row, piece.column)
             state.pieces, state.blocks = find_blocks(sheet, state.pieces,
                                                      lambda tree: self._tree_specs(sheet, tree))
             state.index()

@@ -5,7 +5,8 @@ rules (see :mod:`.operators`, :mod:`.coerce`, :mod:`.functions`): errors as
 values, arrays element by element, references kept as references where a
 function wants one (and narrowed to the formula's row in plain formulas, see
 :class:`~.context.Context`), lazy IF/IFERROR/IFS/SWITCH, LET variables and
-LAMBDA values, defined names. Compiling once into closures and calling them for every
+LAMBDA values (optional parameters, LAMBDAs returning LAMBDAs, built-ins
+passed by name as ``_xleta.SUM``), defined names. Compiling once into closures and calling them for every
 cell of a shape is several times faster than walking the tree each time; the
 hot loops of a sheet go further still through :mod:`.compiler`, which falls
 back to these closures whenever a value is not a plain number.
@@ -29,9 +30,11 @@ from .context import Context, dereference, implicit_intersection, invoke
 from .functions import FUNCTIONS, REFUSED
 from .operands import OMITTED, Array, Lambda, Ref, broadcast_shape
 from .operators import arithmetic, comparison, concatenate, negate, percent, plus
-from .parser import name_key
+from .parser import name_key, parameter_key
 
 Compiled = Callable[[Context], object]
+
+_ETA_PREFIX = "_xleta."  # a built-in function passed as a value: MAP(A1:A3, ABS) is stored _xleta.ABS
 
 
 class Scope(Protocol):
@@ -134,7 +137,22 @@ class _Compiler:
         if type(node) is n.Cell:
             return self.cell_value(node)
         raw = self.raw(node, local)
+        if type(node) is n.Name and node.sheet is None and node.key in local:
+            return self.variable_value(node.key, raw)
         return lambda context: dereference(context, raw(context))
+
+    @staticmethod
+    def variable_value(key: str, raw: Compiled) -> Compiled:
+        """A LET/LAMBDA variable used as a value; an optional parameter left out is Unsupported there, as
+        what Excel computes from it (outside ISOMITTED) is not established."""
+
+        def read(context: Context) -> object:
+            value = raw(context)
+            if value is OMITTED:
+                return Unsupported(f"the omitted LAMBDA argument {key} used as a value at {context.where}")
+            return dereference(context, value)
+
+        return read
 
     def target_sheet(self, written: str | None) -> str | None | ExcelError:
         """The sheet a reference points at; ``#REF!`` when the workbook has no such sheet."""
@@ -183,8 +201,35 @@ class _Compiler:
             sheet = self.scope.sheet_name(node.sheet)
             if sheet is None:
                 return _constant(REF)
+        if key.startswith(_ETA_PREFIX) and node.sheet is None:
+            return self.eta(key[len(_ETA_PREFIX):].upper())
         defined = self.scope.defined_name(key, sheet)
-        return defined if defined is not None else _constant(NAME)
+        if defined is not None:
+            return defined
+        if key.startswith("_xl"):
+            return _unsupported(f"unsupported name {key}")  # one of Excel's own prefixes this engine does not know
+        return _constant(NAME)  # a name the workbook does not define: #NAME? in Excel too
+
+    def eta(self, name: str) -> Compiled:
+        """A built-in function passed by name (``MAP(A1:A3, ABS)``, stored ``_xleta.ABS``): a LAMBDA value that
+        calls the function with the arguments it is given."""
+        if name in REFUSED:
+            return _unsupported(f"unsupported function {name} ({REFUSED[name]})")
+        if name not in FUNCTIONS and name not in _SPECIAL:
+            return _unsupported(f"unsupported function {name}")
+        calls: dict[int, tuple[tuple[str, ...], Compiled]] = {}
+
+        def native(context: Context, args: list[object]) -> object:
+            found = calls.get(len(args))
+            if found is None:
+                keys = tuple(f"#{i}" for i in range(len(args)))  # no formula can spell these names
+                call = self.call(n.Call(name, tuple(n.Name(key) for key in keys)), frozenset(keys))
+                found = calls[len(args)] = (keys, call)
+            keys, call = found
+            return call(context.with_env(dict(zip(keys, args)), context.depth + 1))
+
+        function = Lambda((), None, {}, name, native=native)
+        return _constant(function)
 
     # -- operators ------------------------------------------------------------------------------
 
@@ -352,9 +397,10 @@ class _Compiler:
         parameters = args[:-1]
         if not args or not all(type(p) is n.Name and p.sheet is None for p in parameters):
             return _unsupported("LAMBDA with misplaced parameters")
-        keys = tuple(p.key for p in parameters)
+        keys, optional = zip(*(parameter_key(p.key) for p in parameters)) if parameters else ((), ())
+        required = max((i + 1 for i, is_optional in enumerate(optional) if not is_optional), default=0)
         body = self.raw(args[-1], local | set(keys))
-        return lambda context: Lambda(keys, body, context.env)
+        return lambda context: Lambda(keys, body, context.env, required=required)
 
 
 def _at(value: object, i: int, j: int) -> object:

@@ -69,12 +69,19 @@ def broadcast_shape(*arrays: Array) -> tuple[int, int]:
 
 @dataclass(eq=False)
 class Lambda:
-    """A LAMBDA value: parameter keys, the compiled body and the variables it closes over."""
+    """A LAMBDA value: parameter keys, the compiled body and the variables it closes over.
+
+    ``required`` parameters come first; the rest are optional (typed ``[y]``, stored ``_xlop.y``) and may be
+    left out of a call. A built-in function passed by name (``MAP(A1:A3, ABS)``, stored ``_xleta.ABS``) is a
+    Lambda whose ``native(context, args)`` takes the arguments directly, however many there are.
+    """
 
     parameters: tuple[str, ...]
-    body: Callable  # body(context) -> value
+    body: Callable | None  # body(context) -> value
     environment: dict  # LET/LAMBDA variables visible where the LAMBDA was written
     name: str = "LAMBDA"  # the defined name it was read from, for messages
+    required: int | None = None  # how many parameters a call must give; None: all of them
+    native: Callable | None = None  # native(context, args) -> value, for a built-in function
 
 
 class Omitted:

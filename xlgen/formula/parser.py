@@ -38,6 +38,7 @@ MAX_FORMULA_LENGTH = 8192
 # Prefixes Excel adds to newer functions and to LET/LAMBDA parameters when it saves a file.
 _FUNCTION_PREFIXES = ("_xlfn.", "_xlws.", "_xludf.")
 _PARAMETER_PREFIX = "_xlpm."
+_OPTIONAL_PREFIX = "_xlop."
 
 _QUOTED_OR_SPACE = re.compile(r"\"(?:[^\"]|\"\")*\"|'(?:[^']|'')*'|[\t\r\n]")
 _SPLIT_EXPONENT = re.compile(r"^(?:[0-9]+\.?[0-9]*|\.[0-9]+)[Ee]$")
@@ -100,6 +101,11 @@ def name_key(raw: str) -> str:
     """``_xlpm.Err`` -> ``err``: how names are compared (case-insensitive, without Excel's parameter prefix)."""
     key = raw.casefold()
     return key[len(_PARAMETER_PREFIX):] if key.startswith(_PARAMETER_PREFIX) else key
+
+
+def parameter_key(key: str) -> tuple[str, bool]:
+    """A LAMBDA parameter's name key and whether it is optional: Excel stores ``[y]`` as ``_xlop.y``."""
+    return (key[len(_OPTIONAL_PREFIX):], True) if key.startswith(_OPTIONAL_PREFIX) else (key, False)
 
 
 def _tokens(text: str) -> list[tuple[str, object]]:

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from . import nodes as n
 from .functions import FUNCTIONS, REFUSED
 from .interpreter import SPECIAL_FORMS
-from .parser import name_key
+from .parser import name_key, parameter_key
 
 _POSITION_ONLY = frozenset({"ROW", "COLUMN", "ROWS", "COLUMNS"})
 
@@ -57,7 +57,7 @@ def _collect(node: n.Node, local: frozenset[str], found: list[Spec], names: Name
                 _collect(args[-1], local, found, names)
             return
         if node.name == "LAMBDA":
-            parameters = {arg.key for arg in node.args[:-1] if type(arg) is n.Name}
+            parameters = {parameter_key(arg.key)[0] for arg in node.args[:-1] if type(arg) is n.Name}
             if node.args:
                 _collect(node.args[-1], local | parameters, found, names)
             return

@@ -1,4 +1,4 @@
-"""Logical and information functions: AND, OR, XOR, NOT, TRUE, FALSE, NA and the IS functions.
+"""Logical and information functions: AND, OR, XOR, NOT, TRUE, FALSE, NA, the IS functions and ISOMITTED.
 
 AND/OR/XOR take logicals and numbers from references and arrays (text and
 empty cells skipped) and from direct arguments (where text must read as TRUE
@@ -91,6 +91,12 @@ def false(context, args: list[object]) -> object:
 @register("NA", min_args=0)
 def not_available(context, args: list[object]) -> object:
     return NA
+
+
+@register("ISOMITTED")
+def is_omitted(context, args: list[object]) -> object:
+    """TRUE for an optional LAMBDA parameter left out of the call (or an argument left empty, ``f(1,)``)."""
+    return args[0] is OMITTED
 
 
 def _information(*names: str, test: Callable[[object], bool]) -> None:
