@@ -13,9 +13,13 @@ import shutil
 from pathlib import Path
 from xml.etree import ElementTree
 
+import numpy as np
 import pytest
 
-from xlgen.checker import compare_cell, ulp_distance
+from xlgen.causes import ShapeCache, causes_first, precedents
+from xlgen.cells import parse_range
+from xlgen.compare import compare_column, ulp_distance
+from xlgen.results import CellResult
 from xlgen.cli import main
 from xlgen.values import DIV0, NAME, NUM, VALUE, Unsupported
 
@@ -27,13 +31,20 @@ SPECS = ROOT / "specs" / "graddesc"
 RECALCULATING = ["fast", pytest.param("libreoffice", marks=[needs_libreoffice, pytest.mark.libreoffice])]
 
 
-# ------------------------------------------------------------------ comparing one cell
+# ------------------------------------------------------------------ comparing a quantity's cells
+
+
+def compared(values, expected, rtol=1e-9, atol=1e-12):
+    return compare_column("q", parse_range(f"s!A1:A{len(values)}"), list(values),
+                          np.array(expected, dtype=float), rtol, atol)
 
 
 @pytest.mark.parametrize("value, expected, status", [
     (1.5, 1.5, "match"),
     (1.0 + 1e-12, 1.0, "match"),  # within rtol 1e-9
     (1.0 + 1e-6, 1.0, "mismatch"),
+    (1e-13, 0.0, "match"),  # within atol 1e-12 of zero
+    (1e-11, 0.0, "mismatch"),
     (NUM, math.inf, "match"),  # overflow shows as #NUM!
     (NUM, math.nan, "match"),
     (DIV0, math.nan, "match"),
@@ -45,16 +56,74 @@ RECALCULATING = ["fast", pytest.param("libreoffice", marks=[needs_libreoffice, p
     (None, 0.0, "mismatch"),
     ("1.5", 1.5, "mismatch"),
     (Unsupported("LibreOffice has no LAMBDA"), 1.0, "unsupported"),
+    (Unsupported("LibreOffice has no LAMBDA"), math.nan, "unsupported"),
 ])
-def test_compare_cell(value, expected, status):
-    assert compare_cell(value, expected, rtol=1e-9, atol=1e-12)[0] == status
+def test_each_kind_of_cell_gets_its_status(value, expected, status):
+    assert list(compared([value], [expected]).status) == [status]
+
+
+def test_one_column_of_mixed_cells_is_compared_cell_by_cell():
+    up = math.nextafter(1.0, 2.0)  # 1 + 2**-52
+    result = compared([1.0, up, 3.0, NUM, "x", 0.0], [1.0, 1.0, 2.0, math.inf, 4.0, 0.0])
+    assert list(result.status) == ["match", "match", "mismatch", "match", "mismatch", "match"]
+    assert list(result.ulps) == [0, 1, -1, -1, -1, 0]  # only matching numbers get a distance
+    assert result.abs_error[1] == 2.0 ** -52 and result.rel_error[1] == 2.0 ** -52
+    assert result.abs_error[2] == 1.0 and result.rel_error[2] == 0.5  # |3 - 2| / 2
+    assert math.isnan(result.abs_error[3]) and math.isnan(result.rel_error[4])
+
+
+def test_relative_error_against_zero_is_infinite_unless_equal():
+    result = compared([1e-13, 0.0], [0.0, 0.0])
+    assert result.rel_error[0] == math.inf and result.rel_error[1] == 0.0
 
 
 def test_ulp_distance_counts_doubles_between():
-    assert ulp_distance(1.0, 1.0) == 0
-    assert ulp_distance(1.0, math.nextafter(1.0, 2.0)) == 1
-    assert ulp_distance(-0.0, 0.0) == 0
-    assert ulp_distance(math.nextafter(0.0, -1.0), math.nextafter(0.0, 1.0)) == 2
+    tiny = math.nextafter(0.0, 1.0)  # the smallest positive double
+    a = np.array([1.0, 1.0, -0.0, -tiny, 2.0, -1.0])
+    b = np.array([1.0, math.nextafter(1.0, 2.0), 0.0, tiny, math.nextafter(math.nextafter(2.0, 3.0), 3.0),
+                  math.nextafter(-1.0, -2.0)])
+    assert list(ulp_distance(a, b)) == [0, 1, 0, 2, 2, 1]
+
+
+def test_the_tolerance_given_is_the_one_applied():
+    """2·(1 + 1e-6) is 2e-6 off 2: a mismatch at rtol 1e-9, a match at rtol 1e-5."""
+    assert list(compared([2.0 * (1 + 1e-6)], [2.0]).status) == ["mismatch"]
+    result = compared([1.0, 2.0 * (1 + 1e-6)], [1.0, 2.0], rtol=1e-5)
+    assert list(result.status) == ["match", "match"]
+
+
+# ------------------------------------------------------------------ which mismatch is the cause
+
+
+def test_precedents_are_read_by_the_formula_parser():
+    # A LAMBDA name and a function whose names look like cells are not cells.
+    assert precedents("ERR2_GRAD(E12, C12)", "s", 12, 6) == {("s", 12, 5), ("s", 12, 3)}
+    assert precedents("LOG10(A1)", "s", 2, 2) == {("s", 1, 1)}
+    assert precedents('"A1"&B$2+Other!C3:C4', "S", 9, 9) == {("s", 2, 2), ("other", 3, 3), ("other", 4, 3)}
+    assert precedents("LET(_xlpm.x1, A1, _xlpm.x1*2)", "s", 5, 5) == {("s", 1, 1)}
+    assert precedents("SUM(A:A)", "s", 5, 5) == set()  # a million cells: not expanded
+
+
+def test_one_shape_is_parsed_once_and_still_resolved_per_row():
+    shapes = ShapeCache()
+    assert precedents("C11+D11", "s", 12, 5, shapes) == {("s", 11, 3), ("s", 11, 4)}
+    assert precedents("C12+D12", "s", 13, 5, shapes) == {("s", 12, 3), ("s", 12, 4)}
+    assert precedents("C99+D99", "s", 100, 5, shapes) == {("s", 99, 3), ("s", 99, 4)}
+    # A sheet name spelled like a cell is cut out of the text like a row number; trees tell them apart.
+    assert precedents("'Q1'!A1", "s", 1, 5, shapes) == {("q1", 1, 1)}
+    assert precedents("'Q2'!A2", "s", 2, 5, shapes) == {("q2", 2, 1)}
+    assert precedents("'Q3'!A3", "s", 3, 5, shapes) == {("q3", 3, 1)}
+
+
+def test_the_cell_wrong_by_itself_comes_before_the_cells_it_makes_wrong():
+    def mismatch(cell, formula):
+        return CellResult("f", "s", cell, "q", 1, 0.0, 1.0, 1.0, 1.0, None, "mismatch", formula)
+
+    victim = mismatch("B3", "B2*2")  # reads the wrong B2
+    cause = mismatch("B2", "A2+1")
+    far = mismatch("LOG10", "A1+1")  # a wrong cell whose name is also a function's
+    log = mismatch("C3", "LOG10(A3)")  # calls the function, reads no wrong cell: wrong by itself
+    assert causes_first([victim, log, cause, far]) == [log, cause, far, victim]
 
 
 # ------------------------------------------------------------------ whole workbooks

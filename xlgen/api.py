@@ -17,7 +17,10 @@ from typing import Any
 
 import pandas as pd
 
-from .checker import ATOL, RTOL, WorkbookResult, check_paths, exit_code, workbook_paths
+from .batch import check_paths
+from .compare import ATOL, RTOL
+from .discovery import workbook_paths
+from .results import WorkbookResult, exit_code
 from .report import short, summary_line, terminal_lines
 
 

@@ -61,7 +61,10 @@ def command_build(args: argparse.Namespace) -> int:
 
 def command_check(args: argparse.Namespace) -> int:
     from .atomic import atomic_write_text
-    from .checker import ATOL, RTOL, check_paths, exit_code, workbook_paths
+    from .batch import check_paths
+    from .compare import ATOL, RTOL
+    from .discovery import workbook_paths
+    from .results import exit_code
     from .engines import get_engine
     from .report import html_report, json_report, junit_report, summary_line, terminal_lines
 

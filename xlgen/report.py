@@ -10,7 +10,7 @@ from typing import Any
 from xml.etree import ElementTree
 
 from .cells import parse_cell
-from .checker import CellResult, WorkbookResult
+from .results import CellResult, WorkbookResult
 from .storage import to_display
 
 VERDICT = {"pass": "PASS", "fail": "FAIL", "unsupported": "UNSUPPORTED", "error": "ERROR"}

@@ -1,0 +1,77 @@
+"""The comparison rule: a quantity's workbook cells against the reference's values, all at once.
+
+A number matches when ``|workbook − reference| ≤ atol + rtol·|reference|``.
+The reference marks overflow (``inf``) and invalid values (``nan``); a cell
+matches such a mark when it shows ``#NUM!``, ``#DIV/0!`` or ``#VALUE!``. Any
+other disagreement of kind (text, a boolean, an empty cell, another error) is
+a mismatch. A cell the engine cannot evaluate is *unsupported*, never a match.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .cells import Range
+from .values import ExcelError, Unsupported
+
+RTOL = 1e-9
+ATOL = 1e-12
+MARK_ERRORS = frozenset({"#NUM!", "#DIV/0!", "#VALUE!"})
+
+
+@dataclass
+class QuantityComparison:
+    """One quantity's cells compared at once: the values side by side, and each cell's status and errors."""
+
+    quantity: str
+    source: Range
+    workbook: list[Any]
+    reference: np.ndarray
+    status: np.ndarray  # "match", "mismatch" or "unsupported", per cell
+    abs_error: np.ndarray  # nan where the cell is not a number compared with a number
+    rel_error: np.ndarray
+    ulps: np.ndarray  # -1 where not computed (only matching numbers get a distance)
+
+
+def compare_column(quantity: str, source: Range, values: list[Any], reference: np.ndarray, rtol: float,
+                   atol: float) -> QuantityComparison:
+    """Every cell of ``values`` against ``reference``: numbers in numpy, the other kinds one by one."""
+    count = len(values)
+    numeric = np.fromiter((type(v) is float for v in values), dtype=bool, count=count)
+    number = np.array([v if type(v) is float else math.nan for v in values], dtype=float)
+    finite = np.isfinite(reference)
+    both = numeric & finite
+    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+        absolute = np.where(both, np.abs(number - reference), math.nan)
+        relative = np.where(both, np.where(reference != 0, absolute / np.abs(reference),
+                                           np.where(absolute == 0, 0.0, math.inf)), math.nan)
+        close = both & (absolute <= atol + rtol * np.abs(reference))
+    status = np.where(close, "match", "mismatch").astype(object)
+    for index in np.flatnonzero(~both):  # marks, errors, text, empty cells and unsupported ones
+        status[index] = _status_of_kind(values[index], float(reference[index]))
+    ulps = np.full(count, -1, dtype=np.int64)
+    if close.any():
+        ulps[close] = ulp_distance(number[close], reference[close])
+    return QuantityComparison(quantity, source, values, reference, status, absolute, relative, ulps)
+
+
+def _status_of_kind(value: Any, expected: float) -> str:
+    """The status of a cell that is not a number compared with a finite number."""
+    if isinstance(value, Unsupported):
+        return "unsupported"
+    if not math.isfinite(expected):
+        return "match" if isinstance(value, ExcelError) and str(value) in MARK_ERRORS else "mismatch"
+    return "mismatch"
+
+
+def ulp_distance(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """How many doubles lie between ``a[i]`` and ``b[i]`` (0 when they are the same number; -0.0 is 0.0)."""
+    def ordered(x: np.ndarray) -> np.ndarray:
+        bits = np.ascontiguousarray(x, dtype=np.float64).view(np.int64)
+        return np.where(bits >= 0, bits, -(bits & np.int64(0x7FFFFFFFFFFFFFFF)))
+
+    return np.abs(ordered(a) - ordered(b))
