@@ -27,7 +27,7 @@ from .conftest import ROOT, needs_libreoffice
 from .planting import cell_formula, plant_formula, plant_value
 
 WORKBOOKS = ROOT / "workbooks"
-SPECS = ROOT / "specs" / "graddesc"
+SPECS = ROOT / "xlgen" / "specs" / "graddesc"
 RECALCULATING = ["fast", pytest.param("libreoffice", marks=[needs_libreoffice, pytest.mark.libreoffice])]
 
 

@@ -185,7 +185,7 @@ def test_xlsm_with_macros_is_read_never_rewritten(capsys, tmp_path):
     copy = tmp_path / "graddesc.xlsm"
     copy.write_bytes(anchor.read_bytes())
     before = hashlib.sha256(copy.read_bytes()).hexdigest()
-    code, _ = check(capsys, copy, "--spec", ROOT / "specs" / "graddesc" / "momentum.toml")
+    code, _ = check(capsys, copy, "--spec", "graddesc/momentum")
     assert code == 0
     assert hashlib.sha256(copy.read_bytes()).hexdigest() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["graddesc.xlsm"]
@@ -198,7 +198,7 @@ def test_libreoffice_never_runs_or_rewrites_macros(capsys, tmp_path):
     copy = tmp_path / "graddesc.xlsm"
     copy.write_bytes(anchor.read_bytes())
     before = hashlib.sha256(copy.read_bytes()).hexdigest()
-    code, _ = check(capsys, copy, "--spec", ROOT / "specs" / "graddesc" / "basic.toml", "--engine", "libreoffice")
+    code, _ = check(capsys, copy, "--spec", "graddesc/basic", "--engine", "libreoffice")
     assert code == 0
     assert hashlib.sha256(copy.read_bytes()).hexdigest() == before
 

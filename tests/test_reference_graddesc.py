@@ -5,7 +5,7 @@ macro pasted into row 33) are read from the workbook's committed figures
 (``tests/data/anchors``, extracted with openpyxl), the reference
 runs one epoch from them, and every formula cell of the sheet must equal
 Excel's cached value. The cell-to-quantity map is the shipped spec
-(``specs/graddesc/<sheet>.toml``).
+(``xlgen/specs/graddesc/<sheet>.toml``).
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ SCRATCH = {
 
 
 def spec(sheet: str) -> dict:
-    return tomllib.loads((ROOT / "specs" / "graddesc" / f"{sheet}.toml").read_text())
+    return tomllib.loads((ROOT / "xlgen" / "specs" / "graddesc" / f"{sheet}.toml").read_text())
 
 
 def cached(figures, reference_text: str) -> list:
@@ -152,7 +152,7 @@ def test_reference_is_bit_exact_with_hand_computation_of_first_basic_row():
 
 
 def test_spec_files_name_real_quantities():
-    for path in sorted((ROOT / "specs" / "graddesc").glob("*.toml")):
+    for path in sorted((ROOT / "xlgen" / "specs" / "graddesc").glob("*.toml")):
         description = tomllib.loads(path.read_text())
         experiment = reference.experiment(description["experiment"])
         for quantity in description["columns"]:

@@ -32,6 +32,14 @@ def command_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def command_specs(args: argparse.Namespace) -> int:
+    from .spec import shipped_specs
+
+    for name, description in shipped_specs():
+        print(f"{name}\t{description}")
+    return 0
+
+
 def command_reference(args: argparse.Namespace) -> int:
     from .atomic import atomic_write_text
     from .experiments import reference_table
@@ -115,6 +123,9 @@ def build_parser() -> argparse.ArgumentParser:
     listing = commands.add_parser("list", help="the experiments, one per line: name<TAB>title")
     listing.set_defaults(run=command_list)
 
+    specs = commands.add_parser("specs", help="the specs shipped with xlgen, one per line: name<TAB>description")
+    specs.set_defaults(run=command_specs)
+
     ref = commands.add_parser("reference", help="an experiment's reference table as CSV")
     ref.add_argument("name", help="an experiment from `xlgen list`")
     ref.add_argument("--set", action="append", metavar="KEY=VALUE", help="a parameter (repeatable)")
@@ -131,7 +142,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = commands.add_parser("check", help="recompute workbooks and diff them cell by cell against the reference")
     check.add_argument("paths", nargs="+", metavar="PATH", help="workbooks, or folders of them")
-    check.add_argument("--spec", metavar="FILE", help="TOML spec for a workbook xlgen did not write")
+    check.add_argument("--spec", metavar="FILE", help="TOML spec for a workbook xlgen did not write: a file, or a name from `xlgen specs`")
     check.add_argument("--reference", metavar="MODULE:FUNCTION", help="your own reference function")
     check.add_argument("--engine", default="fast", choices=["fast", "formulas", "libreoffice", "cached"])
     check.add_argument("--rtol", type=float, help="relative tolerance (default 1e-9)")

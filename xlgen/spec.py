@@ -1,7 +1,8 @@
 """Check specifications: what a workbook xlgen did not write computes, and where.
 
-A spec is a small TOML file (see ``specs/graddesc/basic.toml``)::
+A spec is a small TOML file (see ``xlgen/specs/graddesc/basic.toml``)::
 
+    description = "..."                # one line, shown by `xlgen specs`
     experiment = "basic-sgd"          # a name from `xlgen list`
     [params]                           # a literal, or a cell/range read from the workbook
     lr = "basic!F1"
@@ -10,12 +11,15 @@ A spec is a small TOML file (see ``specs/graddesc/basic.toml``)::
     [columns]                          # reference quantity = workbook range, one cell per step (or epoch)
     b = "basic!C4:C32"
 
-Workbooks xlgen builds carry the same information in their manifest, so
-:class:`Target` is what the checker works from either way.
+The specs of Jeremy Howard's graddesc sheets ship with xlgen: ``--spec
+graddesc/momentum`` names one (``xlgen specs`` lists them); a path to a file
+works too. Workbooks xlgen builds carry the same information in their
+manifest, so :class:`Target` is what the checker works from either way.
 """
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +30,7 @@ from .errors import XlgenError
 from .experiments import get_experiment
 from .lengths import infer_lengths
 
+SHIPPED_SPECS = Path(__file__).parent / "specs"  # package data: graddesc/momentum.toml, ...
 SPEC_KEYS = {"experiment", "params", "columns", "description", "reference"}
 
 
@@ -44,7 +49,7 @@ class Target:
 
 def load_spec(path: str | Path, reference: str | None = None) -> Target:
     """Read and validate a spec file; every problem is an :class:`XlgenError` naming the key."""
-    path = Path(path)
+    path = find_spec(path)
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -81,6 +86,26 @@ def load_spec(path: str | Path, reference: str | None = None) -> Target:
             raise XlgenError(f"{path}: columns.{key} must be one row or one column, not {value}")
     target = Target(data["experiment"], params, quantities, source=str(path), reference=custom)
     return infer_lengths(target, str(path))
+
+
+def find_spec(name_or_path: str | Path) -> Path:
+    """The spec file at ``name_or_path`` if there is one, else the shipped spec of that name."""
+    path = Path(name_or_path)
+    if path.exists():
+        return path
+    name = str(name_or_path).removesuffix(".toml")
+    if re.fullmatch(r"[a-z0-9_-]+(/[a-z0-9_-]+)*", name) and (SHIPPED_SPECS / f"{name}.toml").is_file():
+        return SHIPPED_SPECS / f"{name}.toml"
+    raise XlgenError(f"{name_or_path}: no such spec file, and no shipped spec of that name (see `xlgen specs`)")
+
+
+def shipped_specs() -> list[tuple[str, str]]:
+    """Each shipped spec's name (``graddesc/momentum``) and its one-line description."""
+    specs = []
+    for path in sorted(SHIPPED_SPECS.rglob("*.toml")):
+        description = tomllib.loads(path.read_text(encoding="utf-8")).get("description", "")
+        specs.append((path.relative_to(SHIPPED_SPECS).with_suffix("").as_posix(), description))
+    return specs
 
 
 def _table(path: Path, data: dict, key: str) -> dict:
