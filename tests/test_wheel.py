@@ -28,6 +28,13 @@ NOT_SOURCE = shutil.ignore_patterns(".git", ".venv", "build", "dist", "*.egg-inf
                                     ".hypothesis", "out")
 
 
+def succeed(*command: object) -> str:
+    """Run ``command``; its standard output, or the test fails showing its errors."""
+    done = subprocess.run([str(part) for part in command], capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout
+
+
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory) -> Path:
     """The bin folder of a new virtual environment with the freshly built wheel installed in it."""
@@ -35,20 +42,18 @@ def installed(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("wheel")
     source = folder / "source"  # a copy: building in place would leave build/ and *.egg-info in the checkout
     shutil.copytree(ROOT, source, ignore=NOT_SOURCE)
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--quiet",
-                    "--wheel-dir", str(folder / "dist"), str(source)], check=True, capture_output=True)
+    succeed(sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--quiet",
+            "--wheel-dir", folder / "dist", source)
     [wheel] = (folder / "dist").glob("xlgen-*.whl")
 
     environment = folder / "env"
     venv.create(environment, with_pip=False)
     python = environment / "bin" / "python"
-    site = Path(subprocess.run([python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                               check=True, capture_output=True, text=True).stdout.strip())
+    site = Path(succeed(python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])").strip())
     # Plain path lines: the borrowed folders' own .pth files (an editable xlgen) are not run.
     borrowed = dict.fromkeys([sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]])
     (site / "borrowed-dependencies.pth").write_text("".join(f"{path}\n" for path in borrowed))
-    subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps", "--no-index",
-                    "--quiet", str(wheel)], check=True, capture_output=True)
+    succeed(sys.executable, "-m", "pip", "--python", python, "install", "--no-deps", "--no-index", "--quiet", wheel)
     return environment / "bin"
 
 
@@ -98,3 +103,16 @@ def test_list_build_check_reference_plot_from_another_folder(installed, tmp_path
     pictures = sorted((tmp_path / "plots").glob("*.png"))
     assert [p.name for p in pictures] == ["basic-sgd-1.png", "basic-sgd-2.png"]
     assert all(p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for p in pictures)
+
+
+def test_shipped_specs_check_a_graddesc_workbook(installed, tmp_path, rebuilt_anchor):
+    """The specs come with the wheel: ``--spec graddesc/momentum`` is a name, not a path in the checkout."""
+    listed = run(installed, tmp_path, "xlgen", "specs")
+    assert listed.returncode == 0, listed.stderr
+    names = [line.split("\t")[0] for line in listed.stdout.splitlines()]
+    assert {"graddesc/basic", "graddesc/momentum", "graddesc/rmsprop", "graddesc/adam", "graddesc/adam_ann"} <= set(
+        names)
+    workbook = shutil.copy(rebuilt_anchor("graddesc-course-v3.xlsm"), tmp_path / "graddesc.xlsx")
+    checked = run(installed, tmp_path, "xlgen", "check", str(workbook), "--spec", "graddesc/momentum")
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert checked.stdout.startswith("PASS") and checked.stdout.strip().endswith("1 passed, 0 failed")
