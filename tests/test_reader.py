@@ -8,10 +8,11 @@ import openpyxl
 import pytest
 import xlsxwriter
 
-from tests.conftest import anchor_workbook
+from tests.conftest import ROOT, anchor_workbook
 from xlgen.errors import XlgenError
+from xlgen.manifest import MANIFEST_SHEET
 from xlgen.values import DIV0
-from xlgen.xlsx.reader import load_sheet, read_range_values, read_workbook
+from xlgen.xlsx.reader import load_sheet, read_range_values, read_workbook, sheet_part
 
 _CONTENT_TYPES = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">
@@ -176,3 +177,12 @@ def test_anchors_read_as_openpyxl_reads_them(anchor):
         assert dict(sheet.formulas) == expected_formulas, name
         got_values = {k: v for k, v in sheet.values.items() if v is not None}
         assert {k: float(v) if type(v) is int else v for k, v in expected_values.items()} == got_values, name
+
+
+def test_a_sheet_part_is_found_by_the_sheet_name(hand_written):
+    with zipfile.ZipFile(hand_written) as archive:
+        assert sheet_part(archive, "S") == "xl/worksheets/sheet1.xml"
+        assert sheet_part(archive, "T") is None
+    with zipfile.ZipFile(ROOT / "workbooks" / "basic-sgd.xlsx") as archive:
+        assert sheet_part(archive, MANIFEST_SHEET) == "xl/worksheets/sheet2.xml"
+        assert sheet_part(archive, "basic-sgd") == "xl/worksheets/sheet1.xml"

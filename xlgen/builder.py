@@ -68,19 +68,12 @@ def refuse_if_edited(path: Path) -> None:
     """Raise unless ``path`` is an xlgen workbook nobody has changed since it was built."""
     try:
         parts = read_parts(path)
-        manifest = read_manifest(read_workbook(path, sheets=[MANIFEST_SHEET]))
+        workbook = read_workbook(path, sheets=[MANIFEST_SHEET])
+        manifest = read_manifest(workbook)
     except Exception:  # unreadable, not a workbook: not ours to overwrite
         manifest = None
     if manifest is None:
         raise XlgenError(f"{path}: exists and was not built by xlgen; not overwriting it (use --force)")
-    manifest_part = _manifest_part(parts)
+    manifest_part = workbook.sheets[MANIFEST_SHEET].member
     if manifest_part is None or part_digest(parts, manifest_part) != manifest.fingerprint:
         raise XlgenError(f"{path}: edited since xlgen built it; not overwriting it (use --force)")
-
-
-def _manifest_part(parts: dict[str, bytes]) -> str | None:
-    """The worksheet part holding the manifest (the sheet whose text says so)."""
-    for name, data in parts.items():
-        if name.startswith("xl/worksheets/sheet") and b'="' in data and b"ROWS(" in data:
-            return name
-    return None

@@ -17,7 +17,7 @@ from typing import Any
 from . import __version__
 from .cells import Range, cell_name, quote_sheet
 from .lambdas import lambdas_used
-from .manifest import write_manifest
+from .manifest import MANIFEST_SHEET, write_manifest
 from .sheets.layout import Cell, Input, StepTable, column_widths
 from .storage import is_valid_parameter_name, to_file
 from .writer import define_name, finish, new_workbook
@@ -125,7 +125,7 @@ def build_workbook(spec: WorkbookSpec, variant: str, chart_sheets: bool = False)
             for index, chart_spec in enumerate(sheet_spec.charts, 1):
                 chartsheet = workbook.add_chartsheet(f"chart {index}"[:31])
                 chartsheet.set_chart(_chart(workbook, sheet_spec, chart_spec))
-    return finish(workbook, buffer, manifest_part=f"xl/worksheets/sheet{len(spec.sheets) + 1}.xml")
+    return finish(workbook, buffer, manifest_sheet=MANIFEST_SHEET)
 
 
 def _write_sheet(workbook, formats, spec: SheetSpec, variant: str) -> list[str]:

@@ -21,6 +21,7 @@ from xlsxwriter.workbook import Workbook as _XlsxWorkbook
 from xlsxwriter.worksheet import Worksheet as _XlsxWorksheet
 
 from .atomic import atomic_write_bytes
+from .xlsx.reader import sheet_part
 
 FIXED_DATE = datetime.datetime(2024, 1, 1, 0, 0, 0)
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
@@ -107,10 +108,10 @@ def read_parts(data: bytes | Path) -> dict[str, bytes]:
         return {info.filename: archive.read(info) for info in archive.infolist()}
 
 
-def finish(workbook: _Workbook, buffer: io.BytesIO, manifest_part: str) -> bytes:
+def finish(workbook: _Workbook, buffer: io.BytesIO, manifest_sheet: str) -> bytes:
     """Close the workbook and return deterministic bytes with the content fingerprint in the manifest.
 
-    The manifest sheet holds :data:`FINGERPRINT_PLACEHOLDER` in a formula and
+    The sheet named ``manifest_sheet`` holds :data:`FINGERPRINT_PLACEHOLDER` in a formula and
     its cached text; both are replaced by the digest of all the other parts,
     so a later build can tell whether a person has edited the file since.
     """
@@ -118,8 +119,9 @@ def finish(workbook: _Workbook, buffer: io.BytesIO, manifest_part: str) -> bytes
     with zipfile.ZipFile(io.BytesIO(buffer.getvalue())) as archive:
         order = [info.filename for info in archive.infolist()]
         parts = {name: archive.read(name) for name in order}
+        manifest_part = sheet_part(archive, manifest_sheet)
     fingerprint = part_digest(parts, manifest_part)
-    manifest = parts[manifest_part]
+    manifest = parts.get(manifest_part, b"")
     if FINGERPRINT_PLACEHOLDER.encode() not in manifest:
         raise RuntimeError("the manifest sheet holds no fingerprint placeholder")
     parts[manifest_part] = manifest.replace(FINGERPRINT_PLACEHOLDER.encode(), fingerprint.encode())

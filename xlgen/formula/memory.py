@@ -12,7 +12,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from ..cells import Range, parse_cell, parse_range
-from ..xlsx.reader import DefinedName, Sheet, SheetCells, Workbook, SheetBuilder
+from ..xlsx.reader import DefinedName, Sheet, Workbook
+from ..xlsx.sheet_cells import SheetBuilder, SheetCells
 from .evaluator import WorkbookEvaluator
 
 

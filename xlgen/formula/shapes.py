@@ -1,6 +1,6 @@
 """From a sheet's formula runs to *pieces*: rows of one column that hold one formula tree.
 
-A run read from the file (:class:`xlgen.xlsx.reader.FormulaRun`) is a guess
+A run read from the file (:class:`xlgen.xlsx.sheet_cells.FormulaRun`) is a guess
 that its cells hold one formula shifted by rows. An Excel shared formula is
 one by definition; a run of written-out texts is one when the trees of its
 first two rows are equal (the holes of the text template then sit exactly on
@@ -47,7 +47,7 @@ def parse_or_refuse(text: str, row: int, column: int) -> n.Node:
 
 
 def pieces(run) -> list[Piece]:
-    """The pieces of one :class:`~xlgen.xlsx.reader.FormulaRun`."""
+    """The pieces of one :class:`~xlgen.xlsx.sheet_cells.FormulaRun`."""
     array = run.array_ref is not None
     area = None
     if run.array_ref not in (None, "self"):
