@@ -87,7 +87,6 @@ LIBRARY: dict[str, Lambda] = {
                 """,
                 "p − lr/debias1·grad_avg/(√(sqr_avg/debias2)+eps), fastai's adam_step",
                 "debias1, 2 = DEBIAS(mom or sqr_mom, …, step); step: steps so far; eps: added to the root"),
-        _lambda("STEP_STAT", [("step", "steps done so far")], "step + 1", "step + 1, fastai's step_stat"),
         # the graddesc workbook's own steppers, which differ from fastai's
         _lambda("RMSPROP_STEP_NO_EPS",
                 [("p", "parameter(s)"), ("lr", "learning rate"), ("grad", "gradient(s)"),
