@@ -12,7 +12,7 @@ import reference
 from xlgen.builder import build, file_name, workbook_bytes
 from xlgen.errors import XlgenError
 from xlgen.manifest import read_manifest
-from xlgen.sheets.layout import VARIANTS
+from xlgen.variants import VARIANTS
 from xlgen.writer import read_parts
 from xlgen.xlsx.reader import read_workbook
 

@@ -11,7 +11,7 @@ from .errors import XlgenError
 from .experiments import get_experiment, reference_table
 from .manifest import MANIFEST_SHEET, read_manifest
 from .sheets import BUILDERS
-from .sheets.layout import VARIANTS
+from .variants import VARIANTS, known_variant
 from .workbook import WorkbookSpec, build_workbook
 from .writer import part_digest, read_parts, save
 from .xlsx.reader import read_workbook
@@ -32,9 +32,7 @@ def workbook_spec(name: str, params: Mapping[str, Any] | None = None) -> Workboo
 
 
 def workbook_bytes(name: str, variant: str, params: Mapping[str, Any] | None = None) -> bytes:
-    if variant not in VARIANTS:
-        raise XlgenError(f"unknown variant {variant!r} (choose plain, let, lambda or all)")
-    return build_workbook(workbook_spec(name, params), variant)
+    return build_workbook(workbook_spec(name, params), known_variant(variant))
 
 
 @dataclass
@@ -49,9 +47,7 @@ def build(name: str, variants: Sequence[str] = VARIANTS, params: Mapping[str, An
     spec = workbook_spec(name, params)
     results = []
     for variant in variants:
-        if variant not in VARIANTS:
-            raise XlgenError(f"unknown variant {variant!r} (choose plain, let, lambda or all)")
-        data = build_workbook(spec, variant)
+        data = build_workbook(spec, known_variant(variant))
         path = Path(out) / file_name(name, variant)
         if path.exists():
             if path.read_bytes() == data:

@@ -56,7 +56,7 @@ def command_reference(args: argparse.Namespace) -> int:
 def command_build(args: argparse.Namespace) -> int:
     from .builder import build
     from .experiments import all_experiments
-    from .sheets.layout import VARIANTS
+    from .variants import VARIANTS
 
     names = args.names or [e.name for e in all_experiments()]
     variants = VARIANTS if args.variant == "all" else (args.variant,)
@@ -113,6 +113,9 @@ def command_plot(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from .engines import ENGINES
+    from .variants import VARIANTS
+
     parser = argparse.ArgumentParser(
         prog="xlgen",
         description="Formula-driven Excel workbooks for SGD, momentum and weight decay, "
@@ -134,7 +137,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     build = commands.add_parser("build", help="write formula-driven workbooks (all experiments without names)")
     build.add_argument("names", nargs="*", metavar="NAME", help="experiments from `xlgen list`")
-    build.add_argument("--variant", default="all", choices=["plain", "let", "lambda", "all"])
+    build.add_argument("--variant", default="all", choices=[*VARIANTS, "all"])
     build.add_argument("--set", action="append", metavar="KEY=VALUE", help="a parameter (repeatable)")
     build.add_argument("--out", default="workbooks", metavar="DIR", help="folder for the .xlsx files")
     build.add_argument("--force", action="store_true", help="overwrite workbooks edited since they were built")
@@ -144,7 +147,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("paths", nargs="+", metavar="PATH", help="workbooks, or folders of them")
     check.add_argument("--spec", metavar="FILE", help="TOML spec for a workbook xlgen did not write: a file, or a name from `xlgen specs`")
     check.add_argument("--reference", metavar="MODULE:FUNCTION", help="your own reference function")
-    check.add_argument("--engine", default="fast", choices=["fast", "formulas", "libreoffice", "cached"])
+    check.add_argument("--engine", default="fast", choices=list(ENGINES))
     check.add_argument("--rtol", type=float, help="relative tolerance (default 1e-9)")
     check.add_argument("--atol", type=float, help="absolute tolerance (default 1e-12)")
     check.add_argument("--json", metavar="FILE", help="machine-readable report ('-': standard output)")

@@ -25,6 +25,11 @@ from .writer import define_name, finish, new_workbook
 INPUT_ROW = 4  # labels; values below them, names below the values
 
 
+def input_cell(index: int) -> tuple[int, int]:
+    """The (row, column), 1-based, of the ``index``-th input's value (0-based): row 5, from column B."""
+    return INPUT_ROW + 1, 2 + index
+
+
 @dataclass
 class Series:
     name: str  # the legend
@@ -137,14 +142,14 @@ def _write_sheet(workbook, formats, spec: SheetSpec, variant: str) -> list[str]:
     sheet.set_row(1, 15 * max(2, len(spec.description) // 120 + 1))
 
     for index, item in enumerate(spec.inputs):
-        column = 1 + index
+        column = input_cell(index)[1] - 1  # XlsxWriter counts from 0
         sheet.write(INPUT_ROW - 1, column, item.label, formats["input_label"])
         if isinstance(item.value, bool):
             sheet.write_boolean(INPUT_ROW, column, item.value, formats["input"])
         else:
             sheet.write_number(INPUT_ROW, column, item.value, formats["input"])
         sheet.write(INPUT_ROW + 1, column, item.defined_name, formats["input_name"])
-        target = f"={quote_sheet(spec.name)}!{cell_name(INPUT_ROW + 1, column + 1, True)}"
+        target = f"={quote_sheet(spec.name)}!{cell_name(*input_cell(index), absolute=True)}"
         define_name(workbook, item.defined_name, target)
         if item.note:
             sheet.write_comment(INPUT_ROW, column, item.note, {"x_scale": 1.6, "y_scale": 0.8})

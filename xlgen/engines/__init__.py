@@ -6,32 +6,26 @@ not know which one it talks to. ``get_engine(name)`` builds one by name.
 
 from __future__ import annotations
 
+from importlib import import_module
+
 from .base import Engine, EngineResult
+
+ENGINES = {  # name: (module, class); a module is imported only when its engine is asked for
+    "fast": ("fast", "FastEngine"),
+    "formulas": ("formulas_engine", "FormulasEngine"),
+    "libreoffice": ("libreoffice", "LibreOfficeEngine"),
+    "cached": ("cached", "CachedEngine"),
+}
 
 
 def get_engine(name: str, **options) -> Engine:
-    """``fast``, ``formulas``, ``libreoffice`` or ``cached``."""
+    """The engine called ``name``, one of :data:`ENGINES`."""
     from ..errors import XlgenError
 
-    if name == "cached":
-        from .cached import CachedEngine
-
-        return CachedEngine(**options)
-    if name == "fast":
-        from .fast import FastEngine
-
-        return FastEngine(**options)
-    if name == "formulas":
-        from .formulas_engine import FormulasEngine
-
-        return FormulasEngine(**options)
-    if name == "libreoffice":
-        from .libreoffice import LibreOfficeEngine
-
-        return LibreOfficeEngine(**options)
-    raise XlgenError(f"unknown engine {name!r} (choose fast, formulas, libreoffice or cached)")
+    if name not in ENGINES:
+        raise XlgenError(f"unknown engine {name!r} (choose {', '.join(ENGINES)})")
+    module, cls = ENGINES[name]
+    return getattr(import_module(f".{module}", __name__), cls)(**options)
 
 
-ENGINE_NAMES = ("fast", "formulas", "libreoffice", "cached")
-
-__all__ = ["Engine", "EngineResult", "get_engine", "ENGINE_NAMES"]
+__all__ = ["Engine", "EngineResult", "get_engine", "ENGINES"]

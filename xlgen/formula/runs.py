@@ -48,7 +48,3 @@ class RowTemplate:
         if self.same is not None:
             return self.format % ((row + self.same,) * self.count)
         return self.format % tuple([row + offset for offset in self.offsets])
-
-    @property
-    def has_holes(self) -> bool:
-        return bool(self.offsets)

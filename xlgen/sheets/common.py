@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 
 from ..cells import Range
-from ..workbook import INPUT_ROW, ChartSpec, SheetSpec, WorkbookSpec
+from ..workbook import INPUT_ROW, ChartSpec, SheetSpec, WorkbookSpec, input_cell
 from .layout import Column, EpochColumn, Input, StepTable
 
 HEADER_ROW = INPUT_ROW + 5  # inputs: labels, values, names; a gap; quantity labels; quantity names
@@ -37,8 +37,8 @@ def inputs_from(params: dict[str, Any], names: Sequence[str], notes: dict[str, s
 
 def input_range(sheet: str, index: int) -> Range:
     """The cell of the ``index``-th input (0-based) on ``sheet``."""
-    column = 2 + index
-    return Range(sheet, INPUT_ROW + 1, column, INPUT_ROW + 1, column)
+    row, column = input_cell(index)
+    return Range(sheet, row, column, row, column)
 
 
 def step_values(table: pd.DataFrame, columns: Sequence[Column]) -> dict[str, list[Any]]:

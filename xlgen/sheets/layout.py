@@ -29,7 +29,6 @@ from typing import Any
 from ..cells import Range, cell_name, column_letter, quote_sheet
 from ..storage import dedent_formula
 
-VARIANTS = ("plain", "let", "lambda")
 _PLACEHOLDER = re.compile(r"\{(?:(?P<table>[a-z0-9_]+):)?(?P<name>[A-Za-z0-9_]+)(?:@(?P<where>[a-z_]+))?\}")
 
 
@@ -284,4 +283,4 @@ def column_widths(table: StepTable) -> dict[int, float]:
     return widths
 
 
-__all__ = ["Input", "Column", "EpochColumn", "Cell", "StepTable", "VARIANTS", "column_letter", "column_widths"]
+__all__ = ["Input", "Column", "EpochColumn", "Cell", "StepTable", "column_letter", "column_widths"]
