@@ -64,3 +64,25 @@ def plant_value(source: Path, target: Path, sheet: str, cell: str, value: float)
         return re.sub(r"<v>[^<]*</v>", f"<v>{value!r}</v>", element)
 
     _rewrite_cell(source, target, sheet, cell, edit)
+
+
+def plant_formula_over_value(source: Path, target: Path, sheet: str, cell: str, formula: str,
+                             names: dict[str, str] | None = None) -> None:
+    """Copy ``source`` to ``target`` with the constant in ``sheet!cell`` replaced by ``formula`` (text without
+    '='), keeping its cached value, and with workbook-level defined names ``names`` added (name -> text)."""
+    def edit(element: str) -> str:
+        assert "<f" not in element, f"{sheet}!{cell} is not a constant"
+        return re.sub(r"<v>", f"<f>{escape(formula, quote=False)}</f><v>", element, count=1)
+
+    _rewrite_cell(source, target, sheet, cell, edit)
+    if names:
+        with zipfile.ZipFile(target) as archive:
+            infos = archive.infolist()
+            parts = {info.filename: archive.read(info) for info in infos}
+        added = "".join(f'<definedName name="{name}">{escape(text, quote=False)}</definedName>'
+                        for name, text in names.items())
+        parts["xl/workbook.xml"] = parts["xl/workbook.xml"].replace(b"<definedNames>",
+                                                                    b"<definedNames>" + added.encode(), 1)
+        with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
+            for info in infos:
+                archive.writestr(info, parts[info.filename])

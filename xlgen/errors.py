@@ -24,6 +24,10 @@ class CircularReference(XlgenError):
     """Cells depend on themselves; Excel's iterative calculation is off by default, so this is an error."""
 
 
+class BudgetExceeded(XlgenError):
+    """A formula needs more work than xlgen spends on one workbook (a runaway LAMBDA, a huge array)."""
+
+
 def one_line(path: Path, error: BaseException) -> str:
     """An exception as the one-line message a report shows: xlgen's own as they are, others with their type.
 

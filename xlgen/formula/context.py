@@ -6,7 +6,8 @@ from __future__ import annotations
 from typing import Protocol
 
 from ..cells import cell_name, quote_sheet
-from ..values import NUM, VALUE, Unsupported
+from ..errors import BudgetExceeded
+from ..values import NUM, VALUE
 from .coerce import is_failure
 from .operands import OMITTED, Array, Lambda, Ref
 
@@ -25,6 +26,9 @@ class Book(Protocol):
 
     def limit(self, ref: Ref) -> Ref:
         """``ref`` cut to the sheet's used area (whole columns and rows are mostly empty)."""
+
+    budget: Budget
+    """What the evaluation of this workbook may still spend."""
 
 
 class Context:
@@ -81,9 +85,17 @@ def to_array(context: Context, value: object) -> object:
     """A reference as the :class:`Array` of its values, whatever the context."""
     if type(value) is not Ref:
         return value
-    if value.rows * value.columns > MAX_ARRAY_CELLS:
-        return Unsupported(f"an array of {value.rows * value.columns} cells at {context.where}")
+    context.book.budget.array(context, value.rows, value.columns)
     return Array(context.book.values(value))
+
+
+def cells_of(context: Context, ref: Ref) -> list[list[object]]:
+    """The values of a reference's cells within the sheet's used area, row by row (as SUM reads them)."""
+    used = context.book.limit(ref)
+    if used.last_row < used.first_row or used.last_column < used.first_column:
+        return []
+    context.book.budget.array(context, used.rows, used.columns)
+    return context.book.values(used)
 
 
 def implicit_intersection(context: Context, value: object) -> object:
@@ -105,8 +117,47 @@ def implicit_intersection(context: Context, value: object) -> object:
 MAX_ARRAY_CELLS = 5_000_000
 """Larger arrays (``A:A*2`` would be a million rows) are refused rather than built."""
 
+MAX_WORK_CELLS = 20_000_000
+"""Array elements one workbook's evaluation may build in all (each array within MAX_ARRAY_CELLS)."""
+
+MAX_LAMBDA_CALLS = 2_000_000
+"""LAMBDA calls one workbook's evaluation may make (``EXPF(n-1)+EXPF(n-1)`` makes 2^n within any depth)."""
+
 LAMBDA_DEPTH_LIMIT = 1000
 """Nested LAMBDA calls beyond this depth give #NUM! (runaway recursion)."""
+
+
+class Budget:
+    """What one workbook's evaluation may spend: array elements and LAMBDA calls, counted over all its cells.
+
+    Excel has no such limits (it runs until the user gives up); xlgen must end in bounded time and memory, so a
+    formula that needs more stops the evaluation with :class:`~xlgen.errors.BudgetExceeded` naming its cell:
+    xlgen's own limit, never a value in the cell. Sizes are checked before an array is built.
+    """
+
+    __slots__ = ("cells", "calls")
+
+    def __init__(self) -> None:
+        self.cells = 0
+        self.calls = 0
+
+    def array(self, context: Context, height: int, width: int) -> None:
+        """Charge an array of ``height`` x ``width`` elements about to be built for ``context``'s cell."""
+        size = height * width
+        if size > MAX_ARRAY_CELLS:
+            raise BudgetExceeded(f"{context.where} builds an array of {height:,} x {width:,} elements; xlgen "
+                                 f"evaluates arrays of at most {MAX_ARRAY_CELLS:,}")
+        self.cells += size
+        if self.cells > MAX_WORK_CELLS:
+            raise BudgetExceeded(f"{context.where} builds more than {MAX_WORK_CELLS:,} array elements in all; "
+                                 f"xlgen stops there")
+
+    def call(self, context: Context) -> None:
+        """Charge one LAMBDA call made by ``context``'s cell."""
+        self.calls += 1
+        if self.calls > MAX_LAMBDA_CALLS:
+            raise BudgetExceeded(f"{context.where} makes more than {MAX_LAMBDA_CALLS:,} LAMBDA calls; xlgen "
+                                 f"stops there")
 
 
 def invoke(context: Context, function: object, args: list[object]) -> object:
@@ -121,6 +172,7 @@ def invoke(context: Context, function: object, args: list[object]) -> object:
         return function if is_failure(function) else VALUE
     if context.depth >= LAMBDA_DEPTH_LIMIT:
         return NUM
+    context.book.budget.call(context)
     if function.native is not None:
         return function.native(context, args)
     parameters = function.parameters

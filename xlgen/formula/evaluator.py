@@ -28,12 +28,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from ..cells import MAX_COLUMNS, MAX_ROWS, Range, cell_name, quote_sheet
-from ..errors import CircularReference, XlgenError
+from ..errors import BudgetExceeded, CircularReference, XlgenError
 from ..xlsx.reader import Workbook, load_sheet, read_workbook
 from . import nodes as n
 from .blocks import NOT_COMPUTED, Block, find_blocks
 from .compiler import BlockRunner
-from .context import Context
+from .context import Budget, Context
 from .interpreter import Compiled, array_result, cell_result, compile_tree
 from .operands import Ref
 from .references import Spec, references
@@ -110,6 +110,7 @@ class WorkbookEvaluator:
         self._name_specs: dict[tuple[str, str], list[Spec]] = {}
         self._running: set[int] = set()
         self._in_progress: set[tuple[str, int, int]] = set()
+        self.budget = Budget()
 
     # -- the evaluation -------------------------------------------------------------------------
 
@@ -129,8 +130,8 @@ class WorkbookEvaluator:
             for unit in self._order(units):
                 self._run(unit)
             return [self._range_values(sheet, t) for sheet, t in targets]
-        except CircularReference as error:
-            raise CircularReference(f"{self.path}: {error}") from None
+        except (CircularReference, BudgetExceeded) as error:
+            raise type(error)(f"{self.path}: {error}") from None
         finally:
             sys.setrecursionlimit(limit)
 
@@ -255,11 +256,15 @@ class WorkbookEvaluator:
 
     def _units_in(self, sheet: str, r0: int, c0: int, r1: int, c1: int) -> Iterator[object]:
         """The units holding the formula cells of a rectangle (an array area's cells count as its anchor)."""
+        # Loops by index, not over slices: every walk step suspends one of these generators, and a slice would
+        # copy the rest of the column into each (quadratic memory on a chain of single cells).
         state = self._state(sheet)
         columns = state.formula_columns
-        for column in columns[bisect.bisect_left(columns, c0):bisect.bisect_right(columns, c1)]:
+        for column_index in range(bisect.bisect_left(columns, c0), bisect.bisect_right(columns, c1)):
+            column = columns[column_index]
             starts, column_pieces = state.by_column[column]
-            for piece in column_pieces[max(bisect.bisect_right(starts, r0) - 1, 0):]:
+            for index in range(max(bisect.bisect_right(starts, r0) - 1, 0), len(column_pieces)):
+                piece = column_pieces[index]
                 if piece.first_row > r1:
                     break
                 if piece.last_row < r0:
@@ -270,8 +275,8 @@ class WorkbookEvaluator:
                     for row in range(max(r0, piece.first_row), min(r1, piece.last_row) + 1):
                         yield sheet, row, column
         members = state.member_columns
-        for column in members[bisect.bisect_left(members, c0):bisect.bisect_right(members, c1)]:
-            rows, anchors = state.member_index[column]
+        for column_index in range(bisect.bisect_left(members, c0), bisect.bisect_right(members, c1)):
+            rows, anchors = state.member_index[members[column_index]]
             for index in range(bisect.bisect_left(rows, r0), bisect.bisect_right(rows, r1)):
                 yield (sheet, *anchors[index])
 

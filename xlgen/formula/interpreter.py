@@ -253,7 +253,14 @@ class _Compiler:
             operator = arithmetic(symbol)
         else:
             operator = comparison(symbol)
-        return lambda context: operator(left(context), right(context))
+
+        def apply(context: Context) -> object:
+            x, y = left(context), right(context)
+            if type(x) is Array or type(y) is Array:
+                _charge_broadcast(context, x, y)
+            return operator(x, y)
+
+        return apply
 
     # -- calls ----------------------------------------------------------------------------------
 
@@ -413,6 +420,7 @@ def _choose_each(context: Context, test: Array, then: Compiled, otherwise: Compi
     chosen_else = dereference(context, otherwise(context))
     shapes = [test] + [v for v in (chosen_then, chosen_else) if type(v) is Array]
     height, width = broadcast_shape(*shapes)
+    context.book.budget.array(context, height, width)
     rows = []
     for i in range(height):
         line = []
@@ -424,6 +432,12 @@ def _choose_each(context: Context, test: Array, then: Compiled, otherwise: Compi
                 line.append(_at(chosen_then if logical else chosen_else, i, j))
         rows.append(line)
     return Array(rows)
+
+
+def _charge_broadcast(context: Context, left: object, right: object) -> None:
+    """Charge the array an operator makes of two operands (a row and a column make a rectangle)."""
+    height, width = broadcast_shape(*(side for side in (left, right) if type(side) is Array))
+    context.book.budget.array(context, height, width)
 
 
 def _span(context: Context, left: object, right: object) -> object:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
-from ..values import DIV0, NUM, ExcelError, Unsupported
+from ..values import DIV0, NUM, VALUE, ExcelError, Unsupported
 from .coerce import compare, to_number, to_text
 from .operands import Array, broadcast_shape
 
@@ -127,8 +127,16 @@ def arithmetic(operator: str) -> Callable[[object, object], object]:
     return _binary(ARITHMETIC[operator], to_number, float)
 
 
+MAX_TEXT_LENGTH = 32_767
+"""The longest text a cell holds; a longer result is #VALUE! in Excel (documented for CONCAT, the same for &)."""
+
+
+def _join(x: str, y: str) -> object:
+    return x + y if len(x) + len(y) <= MAX_TEXT_LENGTH else VALUE
+
+
 # ``&``: both sides as text.
-concatenate = _binary(lambda x, y: x + y, to_text, str)
+concatenate = _binary(_join, to_text, str)
 
 
 _COMPARISONS = {

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from ...values import DIV0, NUM, VALUE
 from ..coerce import is_failure, to_number
-from ..context import to_array
+from ..context import cells_of, to_array
 from ..operands import OMITTED, Array, Lambda, Ref
 from .registry import register
 
@@ -20,7 +20,7 @@ from .registry import register
 def _cells(context, arg: object):
     """The values inside a reference or an array argument, row by row."""
     if type(arg) is Ref:
-        for row in context.book.values(context.book.limit(arg)):
+        for row in cells_of(context, arg):
             yield from row
     else:
         yield from arg.values()

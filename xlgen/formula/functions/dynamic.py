@@ -40,12 +40,14 @@ def sequence(context, args: list[object]) -> object:
             return value
     if rows < 1 or columns < 1:
         return CALC
+    context.book.budget.array(context, rows, columns)
     return Array([[start + (i * columns + j) * step for j in range(columns)] for i in range(rows)])
 
 
 def _elements(context, value: object) -> object:
     """An array argument as rows of elements: one-cell references for a reference, values for an array."""
     if type(value) is Ref:
+        context.book.budget.array(context, value.rows, value.columns)
         return [[Ref(value.sheet, r, c, r, c) for c in range(value.first_column, value.last_column + 1)]
                 for r in range(value.first_row, value.last_row + 1)]
     if type(value) is Array:
@@ -124,6 +126,7 @@ def make_array(context, args: list[object]) -> object:
         return function
     if rows < 1 or columns < 1:
         return VALUE
+    context.book.budget.array(context, rows, columns)
     return Array([[_scalar(context, invoke(context, function, [float(i), float(j)]))
                    for j in range(1, columns + 1)] for i in range(1, rows + 1)])
 

@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 from ...values import NA, VALUE, ExcelError, Unsupported
 from ..coerce import is_failure, to_logical
-from ..context import dereference
+from ..context import cells_of, dereference
 from ..operands import OMITTED, Array, Lambda, Ref
 from .registry import register
 
@@ -23,7 +23,7 @@ def _logicals(context, args: list[object]) -> list[bool] | object:
     for arg in args:
         kind = type(arg)
         if kind is Ref or kind is Array:
-            cells = (value for row in context.book.values(context.book.limit(arg)) for value in row) \
+            cells = (value for row in cells_of(context, arg) for value in row) \
                 if kind is Ref else arg.values()
             for value in cells:
                 kind = type(value)

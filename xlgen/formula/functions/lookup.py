@@ -78,6 +78,7 @@ def _position(context, args: list[object], rows: bool) -> object:
     target = args[0]
     if type(target) is not Ref:
         return target if is_failure(target) else VALUE
+    context.book.budget.array(context, target.rows if rows else 1, 1 if rows else target.columns)
     if rows:
         if target.rows == 1:
             return float(target.first_row)
@@ -133,4 +134,5 @@ def transpose(context, args: list[object]) -> object:
     value = to_array(context, args[0])
     if type(value) is not Array:
         return value
+    context.book.budget.array(context, value.width, value.height)
     return Array([list(column) for column in zip(*value.rows)])

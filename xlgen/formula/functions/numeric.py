@@ -30,7 +30,7 @@ def numeric(*names: str, arity: int = 1, defaults: tuple[float, ...] = ()):
             values = [dereference(context, value) for value in args]
             values += [OMITTED] * (arity - len(values))
             if any(type(value) is Array for value in values):
-                return _elementwise(evaluate, values)
+                return _elementwise(context, evaluate, values)
             return evaluate(values)
 
         def evaluate(values: list[object]) -> object:
@@ -60,9 +60,10 @@ def numeric(*names: str, arity: int = 1, defaults: tuple[float, ...] = ()):
     return wrap
 
 
-def _elementwise(evaluate: Callable[[list[object]], object], values: list[object]) -> Array:
+def _elementwise(context, evaluate: Callable[[list[object]], object], values: list[object]) -> Array:
     arrays = [value if type(value) is Array else Array([[value]]) for value in values]
     height, width = broadcast_shape(*arrays)
+    context.book.budget.array(context, height, width)
     return Array([[evaluate([a.at(i, j) for a in arrays]) for j in range(width)] for i in range(height)])
 
 
