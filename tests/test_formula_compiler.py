@@ -10,7 +10,9 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from xlgen.formula.memory import evaluate
+from xlgen.cells import parse_range
+from xlgen.formula.evaluator import WorkbookEvaluator
+from xlgen.formula.memory import evaluate, workbook_from_cells
 from xlgen.values import DIV0, NUM, VALUE
 
 ROWS = 5
@@ -81,3 +83,87 @@ def test_rows_with_other_values_go_to_the_interpreter():
     assert _column("A{r}^A{r}", [2.0, 0.0, 2.0]) == [4.0, NUM, 4.0]
     assert _column("SQRT(A{r})", [4.0, -1.0, 9.0]) == [2.0, NUM, 3.0]
     assert _column("A{r}>1", [2.0, 0.0]) == [True, False]  # logical results: the interpreter's column
+
+
+# -- one-row array formulas filled down (a LAMBDA stepping two parameters at once) -------------------------------
+
+STEP = {"STEP": "_xlfn.LAMBDA(_xlpm.p,_xlpm.rate,_xlpm.g,_xlpm.p-_xlpm.rate*_xlpm.g)", "lr": "S!$H$1"}
+
+
+def _stepping_sheet(rows: int, xs: list, step: str = "STEP(B{r}:C{r},lr,F{r}:G{r})"):
+    """b, a in B:C read the row above's D:E; F:G the gradients; D:E one array formula a row."""
+    sheet, arrays = {"D1": 1.0, "E1": 1.0, "H1": 0.01}, {}
+    for row in range(2, rows + 2):
+        p = row - 1
+        sheet.update({f"A{row}": xs[(row - 2) % len(xs)], f"B{row}": f"=D{p}", f"C{row}": f"=E{p}",
+                      f"F{row}": f"=2*(B{row}+C{row}*A{row}-3)", f"G{row}": f"=F{row}*A{row}",
+                      f"D{row}": "=" + step.format(r=row)})
+        arrays[f"S!D{row}"] = f"D{row}:E{row}"
+    return sheet, arrays
+
+
+def test_array_row_is_computed_by_the_row_loop():
+    rows, xs = 40, [1.0, 2.0, 0.5, -1.5]
+    sheet, arrays = _stepping_sheet(rows, xs)
+    evaluator = WorkbookEvaluator(workbook_from_cells({"S": sheet}, STEP, arrays))
+    got = evaluator.evaluate([parse_range(f"S!D2:E{rows + 1}")])[0]
+    b, a, expected = 1.0, 1.0, []
+    for row in range(rows):  # the same operations, in Python
+        x = xs[row % len(xs)]
+        grad_b = 2 * (b + a * x - 3)
+        b, a = b - 0.01 * grad_b, a - 0.01 * (grad_b * x)
+        expected += [b, a]
+    assert got == expected
+    (block,) = evaluator._state("S").blocks
+    assert set(block.filled) == {2, 3, 4, 5, 6, 7} and block.rows == rows
+    (loop,) = evaluator._programs.values()
+    assert all(recipe[0] != "slow" for recipe in loop.recipes)  # every column compiled, D:E included
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(body=st.sampled_from(["_xlpm.p-_xlpm.rate*_xlpm.g", "SQRT(_xlpm.p)*_xlpm.g", "IF(_xlpm.p>_xlpm.g,_xlpm.p,1/_xlpm.g)",
+                             "MAX(_xlpm.p,_xlpm.g)", "MIN(_xlpm.g)", "AND(_xlpm.p>0)+_xlpm.g", "_xlpm.p^_xlpm.g",
+                             "_xlfn.LET(_xlpm.v,_xlpm.p*_xlpm.g,_xlpm.v/_xlpm.rate)", "_xlpm.p+ROW()", "_xlpm.g+COLUMN()"]),
+       xs=st.lists(st.sampled_from([0.0, 1.0, -2.0, 0.5, 1e200, "t", None, True]), min_size=1, max_size=4),
+       rate=st.sampled_from([0.01, 0.0, -1.0, "x"]))
+def test_array_rows_agree_with_interpreter(body, xs, rate):
+    names = {"STEP": f"_xlfn.LAMBDA(_xlpm.p,_xlpm.rate,_xlpm.g,{body})", "lr": "S!$H$1"}
+    sheet, arrays = _stepping_sheet(6, xs)
+    sheet["H1"] = rate
+    fast = evaluate({"S": sheet}, ["S!B2:G7"], names=names, arrays=arrays)[0]
+    slow = evaluate({"S": sheet}, ["S!B2:G7"], names=names, arrays=arrays, compile_blocks=False)[0]
+    assert all(_same(a, b) for a, b in zip(fast, slow)), (body, fast, slow)
+
+
+def test_areas_of_another_width_are_left_to_the_interpreter():
+    # F:H is 1x3 against a 1x2 area: Excel's third element is #N/A; the interpreter decides what shows.
+    sheet, arrays = _stepping_sheet(4, [1.0], step="STEP(B{r}:C{r},lr,F{r}:H{r})")
+    fast = evaluate({"S": sheet}, ["S!D2:E5"], names=STEP, arrays=arrays)[0]
+    slow = evaluate({"S": sheet}, ["S!D2:E5"], names=STEP, arrays=arrays, compile_blocks=False)[0]
+    assert all(_same(a, b) for a, b in zip(fast, slow))
+
+
+def test_epochs_share_one_loop_and_copy_the_first_epoch():
+    """Epochs as a generated sheet lays them out: the data of epoch k copies epoch 1's rows, and each
+    epoch's first row reads the b that entered the last row of the one before."""
+    epochs, size, xs = 5, 4, [1.0, 2.0, 0.5, -1.5]
+    sheet = {"C1": 1.0, "H1": 0.01}
+    for row in range(2, 2 + size * epochs):
+        first = row == 2 or (row - 2) % size == 0
+        sheet[f"A{row}"] = xs[(row - 2) % size] if row < 2 + size else f"=A{2 + (row - 2) % size}"
+        sheet[f"B{row}"] = f"=C{row - 1}" if row == 2 or not first else f"=B{row - 1}"
+        sheet[f"D{row}"] = f"=2*(B{row}*A{row}-3)*A{row}"
+        sheet[f"C{row}"] = f"=B{row}-$H$1*D{row}"
+    evaluator = WorkbookEvaluator(workbook_from_cells({"S": sheet}))
+    got = evaluator.evaluate([parse_range(f"S!C2:C{1 + size * epochs}")])[0]
+    slow = evaluate({"S": sheet}, [f"S!C2:C{1 + size * epochs}"], compile_blocks=False)[0]
+    b, entering, expected = 1.0, 1.0, []
+    for row in range(size * epochs):
+        if row and row % size == 0:
+            b = entering  # the epoch starts again from the b that entered its last row
+        entering = b
+        b = b - 0.01 * (2 * (b * xs[row % size] - 3) * xs[row % size])
+        expected.append(b)
+    assert got == slow == expected
+    assert len(evaluator._state("S").blocks) == 2 * epochs - 1
+    assert len(evaluator._programs) == 3  # the first epoch, the boundary rows, the other epochs

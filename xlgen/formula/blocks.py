@@ -12,6 +12,9 @@ them; instead the rows where a set of columns each hold one formula (one
 - anything outside the block: other columns, other sheets, fixed cells such
   as the learning rate, and the rows above the block.
 
+A one-row array formula filled down (``O5:P5`` holding ``SGD_STEP(E5:F5, lr,
+M5:N5)``, the next row the same formula one row down) is one column of the
+block that fills several: its anchor column and the cells to its right.
 A column that reads a later row of the block, or a fixed cell inside it, is
 left out of the block (its cells are evaluated one by one). The evaluator
 orders blocks and single cells by their dependencies (:attr:`Block.external`)
@@ -51,6 +54,11 @@ class Block:
     def rows(self) -> int:
         return self.last_row - self.first_row + 1
 
+    @property
+    def filled(self) -> dict[int, int]:
+        """Every column the block fills -> the column whose formula fills it (an array row fills several)."""
+        return _filled(self.pieces, self.columns)
+
     def __repr__(self) -> str:
         return f"Block({self.sheet}!{cell_name(self.first_row, min(self.columns))}:" \
                f"{cell_name(self.last_row, max(self.columns))})"
@@ -58,7 +66,8 @@ class Block:
 
 def find_blocks(sheet: str, pieces: list[Piece], specs: Specs) -> tuple[list[Piece], list[Block]]:
     """Split ``pieces`` (one sheet's) where needed and group them into blocks; pieces in a block point to it."""
-    candidates = [p for p in pieces if p.rows >= 2 and p.area is None]
+    pieces = _array_columns(pieces)
+    candidates = [p for p in pieces if p.rows >= 2 and (p.area is None or _row_width(p) > 1)]
     if not candidates:
         return pieces, []
     boundaries = sorted({p.first_row for p in candidates} | {p.last_row + 1 for p in candidates})
@@ -73,14 +82,18 @@ def find_blocks(sheet: str, pieces: list[Piece], specs: Specs) -> tuple[list[Pie
     for (first_row, last_row), members in sorted(groups.items()):
         if len(members) == 1 and first_row == last_row:
             continue
-        columns = set(members)
+        # An array row whose area covers another formula column cannot be filled by the block.
+        columns = {c for c in members
+                   if not any(c + offset in members for offset in range(1, _row_width(members[c])))}
         changed = True
         while changed:
             changed = False
+            filled = set(_filled(members, columns))
             for column in sorted(columns):
-                if not _fits(sheet, column, first_row, last_row, specs(members[column].tree), columns):
+                if not _fits(sheet, column, first_row, last_row, specs(members[column].tree), filled):
                     columns.discard(column)
                     changed = True
+                    break
         order = _row_order(sheet, first_row, {c: members[c] for c in columns}, specs, columns)
         if not order:
             continue
@@ -90,6 +103,31 @@ def find_blocks(sheet: str, pieces: list[Piece], specs: Specs) -> tuple[list[Pie
             members[column].block = block
         blocks.append(block)
     return result, blocks
+
+
+def _row_width(piece: Piece) -> int:
+    """The width of a one-row array formula's area (0 for anything else)."""
+    return piece.area[1] if piece.area is not None and piece.area[0] == 1 else 0
+
+
+def _filled(pieces: dict[int, Piece], columns) -> dict[int, int]:
+    return {column + offset: column for column in columns for offset in range(max(_row_width(pieces[column]), 1))}
+
+
+def _array_columns(pieces: list[Piece]) -> list[Piece]:
+    """One-row array formulas of a column that repeat one tree in consecutive rows, joined into one piece (the
+    file stores each row as its own formula; every row of the piece fills its own area)."""
+    result: list[Piece] = []
+    last: dict[int, Piece] = {}
+    for piece in sorted(pieces, key=lambda p: (p.column, p.first_row)):
+        before = last.get(piece.column)
+        if before is not None and _row_width(piece) > 1 and before.area == piece.area and before.tree == piece.tree \
+                and before.last_row == piece.first_row - 1 and before.array == piece.array:
+            before.last_row = piece.last_row
+            continue
+        result.append(piece)
+        last[piece.column] = piece
+    return result
 
 
 def _split(piece: Piece, boundaries: list[int]) -> list[Piece]:
@@ -119,24 +157,34 @@ def _area_rows(node: n.Node, row: int, column: int) -> tuple[int, int, int, int]
     return min(r0, r1), min(c0, c1), max(r0, r1), max(c0, c1)
 
 
-def _fits(sheet: str, column: int, first_row: int, last_row: int, specs, columns: set[int]) -> bool:
-    """Whether a column whose formula has these references can be evaluated row by row inside the block."""
+def _fits(sheet: str, column: int, first_row: int, last_row: int, specs, filled: set[int]) -> bool:
+    """Whether a column whose formula has these references can be evaluated row by row inside the block
+    (``filled``: the columns the block fills)."""
     for target_sheet, node in specs:
         if target_sheet is not None and target_sheet != sheet:
             continue
         top = _area_rows(node, first_row, column)
-        if not any(top[1] <= c <= top[3] for c in columns):
+        if not any(top[1] <= c <= top[3] for c in filled):
             continue
         if top[0] > last_row:
             continue  # below the block
-        if type(node) is n.Cell and not node.row_absolute:
-            if node.row > 0:
+        offsets = _relative_rows(node)
+        if offsets is not None:
+            if offsets[1] > 0:
                 return False  # a later row of the block
-            continue  # an earlier row, or the same row (ordered by _row_order)
+            continue  # earlier rows, or the same row (ordered by _row_order)
         # A fixed cell or an area: it must end above the row being computed (rows move down together).
         if top[2] >= first_row:
             return False
     return True
+
+
+def _relative_rows(node: n.Node) -> tuple[int, int] | None:
+    """The row offsets a Cell or Area reads, when they move with the formula's row; else None."""
+    corners = (node,) if type(node) is n.Cell else (node.first, node.last)
+    if any(corner.row_absolute for corner in corners):
+        return None
+    return min(c.row for c in corners), max(c.row for c in corners)
 
 
 def _row_order(sheet: str, row: int, members: dict[int, Piece], specs: Specs, columns: set[int]) -> list[int]:
@@ -145,14 +193,17 @@ def _row_order(sheet: str, row: int, members: dict[int, Piece], specs: Specs, co
     Columns that read each other in the same row (a circular reference) are left out of the block: their
     cells are evaluated one by one, and the evaluator reports the loop if a requested cell needs them.
     """
+    filled = _filled(members, columns)
     needs: dict[int, set[int]] = {}
     for column in columns:
         needs[column] = set()
         for target_sheet, node in specs(members[column].tree):
             if target_sheet is not None and target_sheet != sheet:
                 continue
-            if type(node) is n.Cell and not node.row_absolute and node.row == 0:
-                needs[column].add(node.column if node.column_absolute else column + node.column)
+            offsets = _relative_rows(node)
+            if offsets is not None and offsets[0] <= 0 <= offsets[1]:
+                _, c0, _, c1 = _area_rows(node, row, column)
+                needs[column].update(filled[c] for c in range(c0, c1 + 1) if c in filled)
     order: list[int] = []
     done: set[int] = set()
     waiting = set(columns)
@@ -170,7 +221,7 @@ def _row_order(sheet: str, row: int, members: dict[int, Piece], specs: Specs, co
 def _external(block: Block, specs: Specs) -> list[Rect]:
     """The rectangles a block reads outside itself (which must be computed first)."""
     found: dict[Rect, None] = {}
-    columns = set(block.columns)
+    columns = set(block.filled)
     for column, piece in block.pieces.items():
         for target_sheet, node in specs(piece.tree):
             sheet = target_sheet or block.sheet

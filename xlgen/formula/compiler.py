@@ -108,23 +108,29 @@ def _compiled(source: str):
 
 
 class BlockRunner:
-    """Fills ``block.outputs`` row by row, through generated code where it can."""
+    """Fills ``block.outputs`` row by row, through generated code where it can.
 
-    def __init__(self, block: Block, closures: dict, book, compile_fast: bool = True):
+    ``programs`` caches row loops by block shape (sheet, rows, and each column's formula): the epochs of a
+    sheet are alike blocks, and a loop is written and compiled once for all of them.
+    """
+
+    def __init__(self, block: Block, closures: dict, book, compile_fast: bool = True, programs: dict | None = None):
         self.block = block
         self.closures = closures  # column -> the interpreter's closure for its formula
         self.book = book
         self.compile_fast = compile_fast
+        self.programs = {} if programs is None else programs
 
     def run(self) -> None:
         block = self.block
-        block.outputs = {column: [NOT_COMPUTED] * block.rows for column in block.columns}
-        program = _Program(self).build() if self.compile_fast else None
-        if program is None:
+        block.outputs = {column: [NOT_COMPUTED] * block.rows for column in block.filled}
+        loop = self.loop() if self.compile_fast else None
+        if loop is None:
             for index in range(block.rows):
                 self.slow_row(index)
             return
-        function, carried, arguments = program
+        function, carried = loop.function, loop.carried
+        arguments = [self.argument(recipe) for recipe in loop.recipes]
         index, stop = 0, block.rows
         while index < stop:
             previous = [self.value_above(column, index) for column in carried]
@@ -132,6 +138,32 @@ class BlockRunner:
             if index < stop:
                 self.slow_row(index)
                 index += 1
+
+    def loop(self) -> _Loop | None:
+        block = self.block
+        key = (block.sheet, block.rows, tuple((c, "copy" if _copied(block, c) else block.pieces[c].tree,
+                                               block.pieces[c].array, block.pieces[c].area) for c in block.columns))
+        if key not in self.programs:
+            self.programs[key] = _Program(block, self.book).build()
+        return self.programs[key]
+
+    def argument(self, recipe: tuple) -> object:
+        """A value the loop takes, for this block (see :attr:`_Program.recipes`)."""
+        kind, *what = recipe
+        block = self.block
+        if kind == "out":
+            return block.outputs[what[0]]
+        if kind == "slow":
+            return lambda index, column=what[0]: self.cell(column, index)
+        if kind == "constant":
+            return self.book.value(*what)
+        if kind in ("inputs", "copy"):
+            sheet, column, offset = what if kind == "inputs" else _copied(block, what[0])
+            first_row, last_row = block.first_row + offset, block.last_row + offset
+            above = [REF] * max(0, min(last_row, 0) - first_row + 1)  # rows above row 1
+            return above + self.book.column_values(sheet, column, max(first_row, 1), last_row)
+        assert kind == "first row"
+        return block.first_row
 
     def value_above(self, column: int, index: int) -> object:
         """The value of ``column`` in the row above block row ``index``."""
@@ -141,11 +173,14 @@ class BlockRunner:
         return self.book.value(self.block.sheet, row, column) if row >= 1 else REF
 
     def cell(self, column: int, index: int) -> object:
-        """One cell through its full-semantics closure."""
+        """One cell through its full-semantics closure (an array row: the list of values it fills)."""
         block = self.block
-        context = Context(self.book, block.sheet, block.first_row + index, column, array=block.pieces[column].array)
+        piece = block.pieces[column]
+        context = Context(self.book, block.sheet, block.first_row + index, column, array=piece.array)
         result = self.closures[column](context)
-        if block.pieces[column].array:
+        if piece.area is not None:
+            return array_result(context, result, 1, piece.area[1])[0]
+        if piece.array:
             return array_result(context, result, 1, 1)[0][0]
         return cell_result(context, result)
 
@@ -153,64 +188,115 @@ class BlockRunner:
         """One row through the full-semantics closures."""
         outputs = self.block.outputs
         for column in self.block.columns:
-            outputs[column][index] = self.cell(column, index)
+            value = self.cell(column, index)
+            if self.block.pieces[column].area is None:
+                outputs[column][index] = value
+            else:
+                for offset, element in enumerate(value):
+                    outputs[column + offset][index] = element
+
+
+def _copied(block: Block, column: int) -> tuple[str, int, int] | None:
+    """(sheet, column, row offset) of the cell a block column copies from outside the block, if it is a bare
+    reference such as an epoch's copy of the first epoch's data (its offset differs from epoch to epoch, so the
+    loop takes it as an argument and alike epochs share one loop)."""
+    piece = block.pieces[column]
+    tree = piece.tree
+    if type(tree) is not n.Cell or tree.row_absolute or piece.array or tree.sheet is not None:
+        return None
+    source = tree.column if tree.column_absolute else column + tree.column
+    if source in block.filled and -tree.row < block.rows:
+        return None
+    return block.sheet, source, tree.row
+
+
+class _Loop:
+    """A compiled row loop: ``function(start, stop, *carried values, *arguments)`` returns the row it stopped at."""
+
+    def __init__(self, function: Callable, carried: list[int], recipes: list[tuple]):
+        self.function = function
+        self.carried = carried  # the columns whose value in the row above the loop takes
+        self.recipes = recipes  # how to get each argument for a block (see BlockRunner.argument)
 
 
 class _Program:
-    """The source of one block's row loop, and the values it takes."""
+    """The source of one block's row loop, and the recipes of the values it takes.
 
-    def __init__(self, runner: BlockRunner):
-        self.runner = runner
-        self.block = runner.block
-        self.book = runner.book
+    Nothing here depends on where the block starts or what its cells hold, so one loop serves every block
+    of the same shape.
+    """
+
+    def __init__(self, block: Block, book):
+        self.block = block
+        self.book = book
+        self.filled = block.filled  # every column the block fills -> the column of its formula
         self.lines: list[str] = []  # statements computing the current column
-        self.arguments: dict[str, object] = {}  # parameter name -> value passed in
+        self.arguments: dict[str, tuple] = {}  # parameter name -> recipe of the value passed in
         self.row_inputs: dict[tuple, str] = {}  # (sheet, column, row offset) -> local loaded each row
         self.constants: dict[tuple, str] = {}  # (sheet, row, column) -> parameter checked at entry
         self.carried: dict[int, str] = {}  # block column read from the row above -> local
         self.columns: dict[int, str] = {}  # block column -> its local, once computed in the row
         self.column_now = 0
+        self.element: int | None = None  # in an array row: which cell of its area is being written
+        self.width = 0  # the width of that area
         self.temporaries = 0
         self.inlining: list[str] = []  # LAMBDA names being written out (one calling itself is left alone)
 
-    def build(self) -> tuple[Callable, list[int], list[object]] | None:
+    def build(self) -> _Loop | None:
         block = self.block
         fast_columns = 0
         body: list[str] = []
         for column in block.columns:
-            self.lines = []
             self.column_now = column
-            local = f"c{column}"
+            area = block.pieces[column].area
+            self.width = 0 if area is None else area[1]
+            filled = [column + offset for offset in range(max(self.width, 1))]
             # What a formula registers (inputs, constants, carried values) is undone if it turns out unsuitable:
             # an input only its interpreter column reads must not be checked by the loop.
             saved = dict(self.row_inputs), dict(self.constants), dict(self.carried), dict(self.arguments)
             try:
-                code, _, kind = self.expression(block.pieces[column].tree, {}, lazy=False, depth=0)
-                if kind != "number":
-                    raise _Unsuitable
-                body += self.lines
-                body.append(f"{local} = {code}")
+                body += self.formula(column, filled)
                 fast_columns += 1
             except _Unsuitable:
                 self.row_inputs, self.constants, self.carried, self.arguments = saved
-                name = self.argument(f"_slow{column}", lambda i, c=column: self.runner.cell(c, i))
-                body.append(f"{local} = {name}(_i)")
-                body.append(f"if type({local}) is not float: raise _B")
-            body.append(f"_out{column}[_i] = {local}")
-            self.arguments[f"_out{column}"] = block.outputs[column]
-            self.columns[column] = local
+                name = self.argument(f"_slow{column}", ("slow", column))
+                if self.width:
+                    body.append(f"_row = {name}(_i)")
+                    body += [f"c{target} = _row[{offset}]" for offset, target in enumerate(filled)]
+                else:
+                    body.append(f"c{column} = {name}(_i)")
+                body += [f"if type(c{target}) is not float: raise _B" for target in filled]
+            self.element = None
+            for target in filled:
+                body.append(f"_out{target}[_i] = c{target}")
+                self.arguments[f"_out{target}"] = ("out", target)
+                self.columns[target] = f"c{target}"
         if not fast_columns:
             return None
         return self.assemble(body)
 
-    def assemble(self, body: list[str]) -> tuple[Callable, list[int], list[object]]:
-        block = self.block
+    def formula(self, column: int, filled: list[int]) -> list[str]:
+        """Statements computing the locals ``c<column>`` of the cells that one column's formula fills."""
+        if _copied(self.block, column):
+            name = self.argument(f"_copy{column}", ("copy", column))
+            return [f"c{column} = {name}[_i]", f"if type(c{column}) is not float: raise _B"]
+        lines = []
+        for offset, target in enumerate(filled):
+            self.lines = []
+            self.element = offset if self.width else None
+            code, _, kind = self.expression(self.block.pieces[column].tree, {}, lazy=False, depth=0)
+            if kind != "number":
+                raise _Unsuitable
+            lines += self.lines
+            lines.append(f"c{target} = {code}")
+        return lines
+
+    def assemble(self, body: list[str]) -> _Loop:
         loads = []
         for (sheet, column, offset), local in self.row_inputs.items():
-            values = self.column(sheet, column, block.first_row + offset, block.last_row + offset)
-            self.arguments[f"_in_{local}"] = values
+            self.arguments[f"_in_{local}"] = ("inputs", sheet, column, offset)
             loads += [f"{local} = _in_{local}[_i]", f"if type({local}) is not float: raise _B"]
-        total = " + ".join(self.columns[c] for c in block.columns)
+        total = " + ".join(self.columns.values())
         carry = [f"{local} = {self.columns[column]}" for column, local in self.carried.items()]
         entry = [f"if type({local}) is not float: return _start" for local in self.carried.values()]
         entry += [f"if type({name}) is not float: return _start" for name in self.constants.values()]
@@ -231,49 +317,60 @@ class _Program:
         ])
         namespace = dict(_HELPERS)
         exec(_compiled(source), namespace)
-        return namespace["_block"], list(self.carried), list(self.arguments.values())
+        return _Loop(namespace["_block"], list(self.carried), list(self.arguments.values()))
 
     # -- values the loop reads --------------------------------------------------------------------
 
-    def argument(self, name: str, value: object) -> str:
-        self.arguments[name] = value
+    def argument(self, name: str, recipe: tuple) -> str:
+        self.arguments[name] = recipe
         return name
 
     def temporary(self) -> str:
         self.temporaries += 1
         return f"t{self.temporaries}"
 
-    def column(self, sheet: str, column: int, first_row: int, last_row: int) -> list[object]:
-        """Values of rows first_row..last_row of a column; rows above row 1 are #REF!."""
-        above = [REF] * max(0, min(last_row, 0) - first_row + 1)
-        return above + self.book.column_values(sheet, column, max(first_row, 1), last_row)
-
-    def cell(self, node: n.Cell) -> tuple[str, bool, str]:
+    def sheet_of(self, node: n.Cell | n.Area) -> str:
         sheet = self.block.sheet if node.sheet is None else self.book.sheet_name(node.sheet)
         if sheet is None:
             raise _Unsuitable  # a missing sheet (#REF!): left to the interpreter
+        return sheet
+
+    def cell(self, node: n.Cell) -> tuple[str, bool, str]:
         column = node.column if node.column_absolute else self.column_now + node.column
-        return self.cell_expression(sheet, node, column)
+        return self.cell_expression(self.sheet_of(node), node, column)
+
+    def area_element(self, node: n.Area) -> tuple[str, bool, str]:
+        """In an array row, the cell of a one-row area that meets the cell being written (Excel computes
+        an array formula element by element; an area of another size is left to the interpreter)."""
+        first, last = node.first, node.last
+        if self.element is None or first.row_absolute != last.row_absolute or first.row != last.row:
+            raise _Unsuitable
+        columns = [c.column if c.column_absolute else self.column_now + c.column for c in (first, last)]
+        if columns[1] - columns[0] + 1 != self.width:
+            raise _Unsuitable
+        return self.cell_expression(self.sheet_of(node), first, columns[0] + self.element)
 
     def cell_expression(self, sheet: str, node: n.Cell, column: int) -> tuple[str, bool, str]:
         """A cell as a local of the loop: this row's or the previous row's block value, a per-row input
         or a constant. Values here are finite when the row completes (inputs are checked as they load, block
         values by the row's total), so they count as checked."""
         block = self.block
-        if sheet == block.sheet and column in block.pieces and not node.row_absolute:
+        if sheet == block.sheet and column in self.filled and not node.row_absolute \
+                and -node.row < block.rows:
             if node.row == 0 and column in self.columns:
                 return self.columns[column], True, "number"
             if node.row == -1:
                 if column not in self.carried:
                     self.carried[column] = f"p{column}"
                 return self.carried[column], True, "number"
-            raise _Unsuitable  # an older row of the block: the interpreter reads it
+            raise _Unsuitable  # another row of the block: the interpreter reads it
         if node.row_absolute:
             key = (sheet, node.row, column)
             if key not in self.constants:
-                self.constants[key] = self.argument(f"k{len(self.constants)}",
-                                                    self.book.value(sheet, node.row, column))
+                self.constants[key] = self.argument(f"k{len(self.constants)}", ("constant", sheet, node.row, column))
             return self.constants[key], True, "number"
+        # A row outside the block in every row of it (the block's own column as many rows up as the block is
+        # long, as an epoch reads the one before) is computed before the block runs: an input like any other.
         key = (sheet, column, node.row)
         if key not in self.row_inputs:
             self.row_inputs[key] = f"x{len(self.row_inputs)}"
@@ -291,6 +388,8 @@ class _Program:
             return repr(node.value), True, "number"
         if kind is n.Cell:
             return self.cell(node)
+        if kind is n.Area:
+            return self.area_element(node)
         if kind is n.Name:
             return self.name(node, env)
         if kind is n.Unary:
@@ -358,7 +457,7 @@ class _Program:
 
     def call(self, node: n.Call, env: dict, lazy: bool, depth: int) -> tuple[str, bool, str]:
         name, args = node.name, node.args
-        if any(type(arg) in (n.Missing, n.Area) for arg in args):
+        if any(type(arg) is n.Missing or type(arg) is n.Area and self.element is None for arg in args):
             raise _Unsuitable
         if name == "IF":
             if len(args) != 3:
@@ -367,6 +466,8 @@ class _Program:
             then = self.number(args[1], env, True, depth)
             otherwise = self.number(args[2], env, True, depth)
             return f"({then[0]} if {test} else {otherwise[0]})", then[1] and otherwise[1], "number"
+        if name in ("AND", "OR", "MIN", "MAX") and self.element is not None:
+            raise _Unsuitable  # in an array row these would take the whole array, not one element
         if name in ("AND", "OR") and args:
             # Both sides are evaluated, as Excel evaluates every argument (& and | do not short-circuit).
             tests = [self.condition(arg, env, lazy, depth) for arg in args]
@@ -386,9 +487,9 @@ class _Program:
             if len(values) == 1:
                 return values[0], True, "number"
             return f"{name.lower()}({', '.join(values)})", True, "number"
-        if name == "ROW" and not args:
-            return f"float(_i + {self.block.first_row})", True, "number"
-        if name == "COLUMN" and not args:
+        if name == "ROW" and not args and self.element is None:
+            return f"float(_i + {self.argument('_row0', ('first row',))})", True, "number"
+        if name == "COLUMN" and not args and self.element is None:
             return repr(float(self.column_now)), True, "number"
         key = name_key(name)
         if key in env or name in FUNCTIONS or name in REFUSED or name in SPECIAL_FORMS or key in self.inlining:

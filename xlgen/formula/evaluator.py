@@ -37,7 +37,7 @@ from .context import Budget, Context
 from .interpreter import Compiled, array_result, cell_result, compile_tree
 from .operands import Ref
 from .references import Spec, references
-from .shapes import Piece, parse_or_refuse, pieces
+from .shapes import Piece, Trees, parse_or_refuse, pieces
 
 _MISSING = object()
 _RECURSION_LIMIT = 50_000  # nested LAMBDA calls nest Python calls; LAMBDA_DEPTH_LIMIT stops them first
@@ -54,7 +54,8 @@ class _SheetState:
         self.computed: dict[tuple[int, int], object] = {}
         self.members: dict[tuple[int, int], tuple[int, int]] = {}  # array-area cell -> its anchor
         self.spills: dict[tuple[int, int], Ref] = {}  # array anchor -> the area it fills
-        self.pieces: list[Piece] = [p for run in self.cells.runs for p in pieces(run)]
+        trees = Trees()
+        self.pieces: list[Piece] = [p for run in self.cells.runs for p in pieces(run, trees)]
         self.blocks: list[Block] = []
         rows = [key[0] for key in self.cells.constants] + [run.last_row for run in self.cells.runs]
         columns = [key[1] for key in self.cells.constants] + [run.column for run in self.cells.runs]
@@ -108,6 +109,7 @@ class WorkbookEvaluator:
         self._names: dict[tuple[str, str], Compiled | None] = {}
         self._name_trees: dict[tuple[str, str], n.Node | None] = {}
         self._name_specs: dict[tuple[str, str], list[Spec]] = {}
+        self._programs: dict = {}  # block shape -> its compiled row loop (see compiler.BlockRunner)
         self._running: set[int] = set()
         self._in_progress: set[tuple[str, int, int]] = set()
         self.budget = Budget()
@@ -167,7 +169,7 @@ class WorkbookEvaluator:
         self._running.add(key)
         try:
             closures = {c: self._closure(block.sheet, p.tree) for c, p in block.pieces.items()}
-            BlockRunner(block, closures, self, compile_fast=self.compile_blocks).run()
+            BlockRunner(block, closures, self, compile_fast=self.compile_blocks, programs=self._programs).run()
         finally:
             self._running.discard(key)
 
@@ -278,7 +280,8 @@ class WorkbookEvaluator:
         for column_index in range(bisect.bisect_left(members, c0), bisect.bisect_right(members, c1)):
             rows, anchors = state.member_index[members[column_index]]
             for index in range(bisect.bisect_left(rows, r0), bisect.bisect_right(rows, r1)):
-                yield (sheet, *anchors[index])
+                piece = state.piece_at(*anchors[index])
+                yield (sheet, *anchors[index]) if piece is None or piece.block is None else piece.block
 
     # -- sheets, trees, names -------------------------------------------------------------------
 
@@ -374,6 +377,9 @@ class WorkbookEvaluator:
         if found is not _MISSING:
             return found
         piece = state.piece_at(row, column)
+        anchor = state.members.get(key) if piece is None else None
+        if anchor is not None:
+            piece = state.piece_at(*anchor)  # the array formula whose area holds the cell
         if piece is not None:
             block = piece.block
             if block is not None:
@@ -383,9 +389,9 @@ class WorkbookEvaluator:
                 if found is NOT_COMPUTED:
                     raise CircularReference(f"circular reference at {quote_sheet(sheet)}!{cell_name(row, column)}")
                 return found
-            self._compute_now(sheet, row, column)
-            return state.computed[key]
-        anchor = state.members.get(key)
+            if anchor is None:
+                self._compute_now(sheet, row, column)
+                return state.computed[key]
         if anchor is not None:
             if anchor not in state.computed:
                 self._compute_now(sheet, *anchor)
@@ -436,6 +442,8 @@ class WorkbookEvaluator:
         row = first_row
         while row <= last_row:
             piece = state.piece_at(row, column)
+            if piece is None and (row, column) in state.members:
+                piece = state.piece_at(*state.members[(row, column)])
             if piece is not None and piece.block is not None and piece.block.outputs:
                 block = piece.block
                 end = min(last_row, block.last_row)

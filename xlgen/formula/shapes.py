@@ -17,6 +17,7 @@ from ..cells import parse_range
 from ..errors import XlgenError
 from . import nodes as n
 from .parser import MAX_FORMULA_LENGTH, FormulaSyntaxError, parse
+from .runs import RowTemplate
 
 
 @dataclass(slots=True)
@@ -46,8 +47,40 @@ def parse_or_refuse(text: str, row: int, column: int) -> n.Node:
         return n.Refused(f"cannot read formula ={text[:80]} ({error})")
 
 
-def pieces(run) -> list[Piece]:
-    """The pieces of one :class:`~xlgen.xlsx.sheet_cells.FormulaRun`."""
+class Trees:
+    """Formula trees by text, for texts that differ only in the row numbers of their references.
+
+    A sheet stores each row's text in full where one formula does not fill a run (an array formula per row,
+    an epoch's first row): ``O40`` in row 41 and ``O69`` in row 70 are one tree. Texts whose
+    :class:`~.runs.RowTemplate` is the same are parsed twice, as :func:`pieces` parses a run; if both give
+    one tree, later texts take it without parsing.
+    """
+
+    def __init__(self) -> None:
+        self._seen: dict[tuple, tuple[int, n.Node, bool] | None] = {}  # None: the template is not one tree
+
+    def tree(self, text: str, row: int, column: int) -> n.Node:
+        template = RowTemplate(text, row)
+        key = (template.format, template.offsets, column)
+        found = self._seen.get(key, False)
+        if found is False:
+            tree = parse_or_refuse(text, row, column)
+            self._seen[key] = (row, tree, False)
+            return tree
+        if found is not None:
+            first_row, tree, confirmed = found
+            if confirmed:
+                return tree
+            if first_row != row:
+                again = parse_or_refuse(text, row, column)
+                self._seen[key] = (first_row, tree, True) if again == tree else None
+                return again
+        return parse_or_refuse(text, row, column)
+
+
+def pieces(run, trees: Trees | None = None) -> list[Piece]:
+    """The pieces of one :class:`~xlgen.xlsx.sheet_cells.FormulaRun` (``trees``: texts already read on the sheet)."""
+    read = parse_or_refuse if trees is None else trees.tree
     array = run.array_ref is not None
     area = None
     if run.array_ref not in (None, "self"):
@@ -60,10 +93,10 @@ def pieces(run) -> list[Piece]:
         master, anchor_row, anchor_column = run.shared
         tree = parse_or_refuse(master, anchor_row, anchor_column)
         return [Piece(run.column, run.first_row, run.last_row, tree, array, area)]
-    first = parse_or_refuse(run.text_at(run.first_row), run.first_row, run.column)
+    first = read(run.text_at(run.first_row), run.first_row, run.column)
     if run.last_row == run.first_row:
         return [Piece(run.column, run.first_row, run.last_row, first, array, area)]
-    second = parse_or_refuse(run.text_at(run.first_row + 1), run.first_row + 1, run.column)
+    second = read(run.text_at(run.first_row + 1), run.first_row + 1, run.column)
     if first == second:
         return [Piece(run.column, run.first_row, run.last_row, first, array, area)]
     # The template cut into something that is not a row number: every row is its own formula.
