@@ -8,14 +8,16 @@ nothing. LET variables, LAMBDA names and inline LAMBDA calls are inlined;
 IF becomes Python's conditional expression (lazy, as in Excel).
 
 The generated code only ever computes with Python floats, operation by
-operation as the formula says (``^`` is Excel's power, see operators.power; functions come from
-``math``), so its numbers are bit for bit those of the full-semantics
-interpreter. It is only right for rows where every value is a finite
-number, so it *bails out* of a row at the first sign of anything else:
+operation as the formula says, and calls the very rules the interpreter uses
+for ``^`` (:func:`.operators.power`) and for functions (:mod:`.maths`), so its
+numbers are bit for bit those of the full-semantics interpreter. It is only
+right for rows where every value is a finite number, so it *bails out* of a
+row at the first sign of anything else:
 
 - an input that is not a float (text, a logical, an empty cell, an error);
-- a Python exception (``ZeroDivisionError``, ``OverflowError`` from
-  ``math.exp``, ``ValueError`` from ``math.sqrt(-1)``, a ``TypeError``);
+- an error value from an Excel rule (``0^0``, ``SQRT(-1)``) or a Python
+  exception (``ZeroDivisionError``, ``OverflowError`` from ``EXP(1000)``, a
+  ``TypeError``);
 - a result that is not finite: the sum of the row's values is checked once
   per row, and where an intermediate value could vanish without reaching a
   result (a divisor, a power's operands, a function argument, a
@@ -30,7 +32,6 @@ text, error handling, ...) is computed by its closure inside the loop.
 from __future__ import annotations
 
 import functools
-import math
 from collections.abc import Callable
 
 from ..values import REF
@@ -38,7 +39,8 @@ from . import nodes as n
 from .blocks import NOT_COMPUTED, Block
 from .context import Context
 from .functions import FUNCTIONS, REFUSED
-from .operators import WHOLE_EXPONENT_LIMIT, whole_power
+from .maths import ONE_NUMBER
+from .operators import WHOLE_EXPONENT_LIMIT, power, whole_power
 from .interpreter import SPECIAL_FORMS, array_result, cell_result
 from .parser import name_key, parameter_key
 
@@ -60,43 +62,28 @@ def _guard(value: float) -> float:
 
 
 def _square(value: float) -> float:
-    return value * value
+    return value * value  # what operators.whole_power computes for x^2
 
 
-def _power(base: float, exponent: float) -> float:
-    """Excel's power where it is a number; 0^0, 0^-1 and (-8)^(1/3) go to the interpreter."""
-    if base == 0.0 and exponent <= 0.0 or base < 0.0 and not exponent.is_integer():
+def _number(rule: Callable[..., object]) -> Callable[..., float]:
+    """An Excel rule (:mod:`.maths`, :func:`.operators.power`) where it gives a number; an error value (0^0,
+    SQRT(-1), SIN(2^27)) hands the row to the interpreter."""
+    def number(*args: float) -> float:
+        result = rule(*args)
+        if type(result) is float:
+            return result
         raise _Bail
-    if exponent.is_integer() and abs(exponent) < WHOLE_EXPONENT_LIMIT:
-        return whole_power(base, int(exponent))
-    return math.pow(base, exponent)
-
-
-def _trig(function: Callable[[float], float]) -> Callable[[float], float]:
-    def checked(x: float) -> float:
-        if abs(x) >= 134217728.0:
-            raise _Bail
-        return function(x)
-    return checked
-
-
-def _sign(x: float) -> float:
-    return 1.0 if x > 0.0 else -1.0 if x < 0.0 else 0.0
+    return number
 
 
 _HELPERS = {
-    "_guard": _guard, "_power": _power, "_wpow": whole_power, "_square": _square, "_B": _Bail,
-    "_sqrt": math.sqrt, "_exp": math.exp, "_log": math.log, "_log10": math.log10,
-    "_tanh": math.tanh, "_sinh": math.sinh, "_cosh": math.cosh, "_atan": math.atan,
-    "_sin": _trig(math.sin), "_cos": _trig(math.cos), "_tan": _trig(math.tan),
-    "_sign": _sign,
+    "_guard": _guard, "_power": _number(power), "_wpow": whole_power, "_square": _square, "_B": _Bail,
+    **{f"_{name.lower()}": _number(rule) for name, rule in ONE_NUMBER.items()},
 }
-# name -> (helper, whether a non-finite argument shows in the result: then the argument needs no check)
+# Functions the loop computes -> whether a non-finite argument shows in the result (then it needs no check).
 _FUNCTIONS = {
-    "SQRT": ("_sqrt", True), "EXP": ("_exp", False), "LN": ("_log", True), "LOG10": ("_log10", True),
-    "ABS": ("abs", True), "SIGN": ("_sign", False), "TANH": ("_tanh", False), "SINH": ("_sinh", True),
-    "COSH": ("_cosh", True), "ATAN": ("_atan", False), "SIN": ("_sin", True), "COS": ("_cos", True),
-    "TAN": ("_tan", True),
+    "SQRT": True, "EXP": False, "LN": True, "LOG10": True, "ABS": True, "SIGN": False, "TANH": False,
+    "SINH": True, "COSH": True, "ATAN": False, "SIN": True, "COS": True, "TAN": True, "ASIN": True, "ACOS": True,
 }
 _COMPARISONS = {"=": "==", "<>": "!=", "<": "<", ">": ">", "<=": "<=", ">=": ">="}
 
@@ -213,8 +200,9 @@ def _copied(block: Block, column: int) -> tuple[str, int, int] | None:
 class _Loop:
     """A compiled row loop: ``function(start, stop, *carried values, *arguments)`` returns the row it stopped at."""
 
-    def __init__(self, function: Callable, carried: list[int], recipes: list[tuple]):
+    def __init__(self, function: Callable, carried: list[int], recipes: list[tuple], source: str):
         self.function = function
+        self.source = source  # the Python text of the loop, for reading
         self.carried = carried  # the columns whose value in the row above the loop takes
         self.recipes = recipes  # how to get each argument for a block (see BlockRunner.argument)
 
@@ -317,7 +305,7 @@ class _Program:
         ])
         namespace = dict(_HELPERS)
         exec(_compiled(source), namespace)
-        return _Loop(namespace["_block"], list(self.carried), list(self.arguments.values()))
+        return _Loop(namespace["_block"], list(self.carried), list(self.arguments.values()), source)
 
     # -- values the loop reads --------------------------------------------------------------------
 
@@ -477,9 +465,9 @@ class _Program:
         if name == "LET":
             return self.let(args, env, lazy, depth)
         if name in _FUNCTIONS and len(args) == 1:
-            helper, shows = _FUNCTIONS[name]
+            shows = _FUNCTIONS[name]
             argument = self.number(args[0], env, lazy, depth)[0] if shows else self.checked(args[0], env, lazy, depth)
-            return f"{helper}({argument})", False, "number"
+            return f"_{name.lower()}({argument})", False, "number"
         if name == "POWER" and len(args) == 2:
             return self.binary(n.Binary("^", args[0], args[1]), env, lazy, depth)
         if name in ("MAX", "MIN") and args:

@@ -3,8 +3,8 @@
 Each uses the ``math`` module, so results are bit for bit what Python
 computes (numpy's ``exp``/``log`` can differ by an ulp). Excel's domain
 errors are ``#NUM!`` (``SQRT(-1)``, ``LN(0)``), as is any result that is not a
-finite double. Trigonometric functions refuse arguments of 2^27 or more with
-``#NUM!``, as Excel does.
+finite double. The functions the row loop also compiles (SQRT, LN, SIN, ...)
+are defined once, in :mod:`..maths`.
 """
 
 from __future__ import annotations
@@ -16,11 +16,9 @@ from ...values import DIV0, NUM
 from ..coerce import is_failure, to_number
 from ..context import dereference
 from ..operands import OMITTED, Array, broadcast_shape
+from ..maths import ONE_NUMBER
 from ..operators import power
 from .registry import register
-
-_TRIG_LIMIT = 134217728.0  # 2**27
-
 
 def numeric(*names: str, arity: int = 1, defaults: tuple[float, ...] = ()):
     """Register ``function(*numbers)`` as an Excel function; trailing ``defaults`` make arguments optional."""
@@ -67,54 +65,13 @@ def _elementwise(context, evaluate: Callable[[list[object]], object], values: li
     return Array([[evaluate([a.at(i, j) for a in arrays]) for j in range(width)] for i in range(height)])
 
 
-@numeric("ABS")
-def absolute(x: float) -> float:
-    return abs(x)
-
-
-@numeric("SIGN")
-def sign(x: float) -> float:
-    return 1.0 if x > 0 else -1.0 if x < 0 else 0.0
-
-
-@numeric("SQRT")
-def square_root(x: float) -> object:
-    return NUM if x < 0 else math.sqrt(x)
-
-
-@numeric("EXP")
-def exponential(x: float) -> float:
-    return math.exp(x)
-
-
-@numeric("LN")
-def natural_log(x: float) -> object:
-    return NUM if x <= 0 else math.log(x)
-
-
-@numeric("LOG10")
-def log10(x: float) -> object:
-    return NUM if x <= 0 else math.log10(x)
+for _name, _rule in ONE_NUMBER.items():
+    numeric(_name)(_rule)
 
 
 @numeric("POWER", arity=2)
 def power_function(x: float, y: float) -> object:
     return power(x, y)
-
-
-def _trig(function: Callable[[float], float]) -> Callable[[float], object]:
-    return lambda x: NUM if abs(x) >= _TRIG_LIMIT else function(x)
-
-
-numeric("SIN")(_trig(math.sin))
-numeric("COS")(_trig(math.cos))
-numeric("TAN")(_trig(math.tan))
-numeric("TANH")(math.tanh)
-numeric("SINH")(math.sinh)
-numeric("COSH")(math.cosh)
-numeric("ATAN")(math.atan)
-numeric("ASIN")(lambda x: NUM if abs(x) > 1 else math.asin(x))
-numeric("ACOS")(lambda x: NUM if abs(x) > 1 else math.acos(x))
 
 
 @numeric("ATAN2", arity=2)
