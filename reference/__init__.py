@@ -21,9 +21,10 @@ as Excel's errors propagate.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+if TYPE_CHECKING:
+    import pandas as pd
 
 from .registry import EXPERIMENTS, Experiment, Quantity, register
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-import pandas as pd
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 @dataclass(frozen=True)
@@ -99,12 +99,16 @@ def coerce(default: Any, value: Any) -> Any:
     if isinstance(default, float):
         return float(value)
     if isinstance(default, tuple):
+        import numpy as np
+
         return tuple(float(v) for v in np.ravel(value))
     return value
 
 
 def table(rows: list[dict[str, float]], epochs: list[dict[str, float]] | None = None) -> pd.DataFrame:
     """The tidy table of ``rows`` (one dict per step), with per-epoch rows in ``attrs["epochs"]``."""
+    import pandas as pd  # here, not at import: `xlgen list` needs the registry, not pandas
+
     frame = pd.DataFrame(rows)
     frame.attrs["epochs"] = pd.DataFrame(epochs or [])
     return frame

@@ -8,6 +8,16 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from .api import CheckResult, build, check, reference  # noqa: E402
+_API = ("CheckResult", "build", "check", "reference")
+
+
+def __getattr__(name: str):
+    # The API (and pandas with it) is imported on first use, so that `xlgen list` starts fast.
+    if name in _API:
+        from . import api
+
+        return getattr(api, name)
+    raise AttributeError(f"module 'xlgen' has no attribute {name!r}")
+
 
 __all__ = ["CheckResult", "build", "check", "reference", "__version__"]

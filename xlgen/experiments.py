@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 import reference
 from reference.registry import Experiment
 
 from .errors import XlgenError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def all_experiments() -> list[Experiment]:

@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any
 
 from .cells import Range, parse_range
 from .errors import XlgenError
-from .writer import FINGERPRINT_PLACEHOLDER
 
 if TYPE_CHECKING:
     from .workbook import WorkbookSpec
@@ -37,6 +36,8 @@ class Manifest:
 
 
 def write_manifest(workbook, spec: WorkbookSpec, variant: str, version: str) -> None:
+    from .writer import FINGERPRINT_PLACEHOLDER  # here: reading a manifest needs no XlsxWriter
+
     sheet = workbook.add_worksheet(MANIFEST_SHEET)
     sheet.hide()
     bold = workbook.add_format({"bold": True})

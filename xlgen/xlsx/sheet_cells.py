@@ -14,8 +14,6 @@ import bisect
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
-from openpyxl.formula.translate import Translator
-
 from ..cells import cell_name
 from ..errors import XlgenError
 from ..formula.runs import RowTemplate
@@ -62,6 +60,8 @@ class FormulaRun:
         master, anchor_row, anchor_column = self.shared
         if (row, self.column) == (anchor_row, anchor_column):
             return master
+        from openpyxl.formula.translate import Translator  # here: only shared formulas need it
+
         translated = Translator("=" + master, origin=cell_name(anchor_row, anchor_column))
         return translated.translate_formula(cell_name(row, self.column))[1:]
 
