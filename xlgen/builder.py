@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from .errors import XlgenError
+from .exercise import file_name as exercise_file_name
+from .exercise import make_exercise
 from .experiments import get_experiment, reference_table
 from .manifest import MANIFEST_SHEET, read_manifest
 from .sheets import BUILDERS
@@ -42,13 +44,23 @@ class Built:
 
 
 def build(name: str, variants: Sequence[str] = VARIANTS, params: Mapping[str, Any] | None = None,
-          out: str | Path = "workbooks", force: bool = False) -> list[Built]:
-    """Write ``name`` in each variant into ``out``; refuse to overwrite a workbook a person has edited."""
+          out: str | Path = "workbooks", force: bool = False, exercise: bool = False,
+          blank: Sequence[str] | None = None) -> list[Built]:
+    """Write ``name`` in each variant into ``out``; refuse to overwrite a workbook a person has edited.
+
+    With ``exercise``, write the exercise instead: the formulas of the ``blank``
+    quantities (default: the lesson's, see :mod:`xlgen.exercise`) left empty.
+    """
     spec = workbook_spec(name, params)
     results = []
     for variant in variants:
-        data = build_workbook(spec, known_variant(variant))
-        path = Path(out) / file_name(name, variant)
+        variant = known_variant(variant)
+        if exercise:
+            data = build_workbook(spec, variant, exercise=make_exercise(spec, variant, blank))
+            path = Path(out) / exercise_file_name(name, variant)
+        else:
+            data = build_workbook(spec, variant)
+            path = Path(out) / file_name(name, variant)
         if path.exists():
             if path.read_bytes() == data:
                 results.append(Built(path, False))

@@ -27,6 +27,8 @@ def parse_settings(pairs: Sequence[str] | None) -> dict[str, str]:
 def command_list(args: argparse.Namespace) -> int:
     from .experiments import all_experiments
 
+    if args.quantities:
+        return list_quantities(args.quantities)
     for experiment in all_experiments():
         print(f"{experiment.name}\t{experiment.title}")
     return 0
@@ -37,6 +39,21 @@ def command_specs(args: argparse.Namespace) -> int:
 
     for name, description in shipped_specs():
         print(f"{name}\t{description}")
+    return 0
+
+
+def list_quantities(name: str) -> int:
+    """The quantities of ``name``'s workbook, one per line: name<TAB>label, ``*`` on those an exercise blanks."""
+    from .builder import workbook_spec
+    from .exercise import lesson_quantities
+    from .experiments import get_experiment
+
+    experiment = get_experiment(name)
+    spec = workbook_spec(name)
+    lesson = set(lesson_quantities(spec))
+    for quantity in spec.quantities:
+        mark = "\t*" if quantity in lesson else ""
+        print(f"{quantity}\t{experiment.quantity(quantity).label}{mark}")
     return 0
 
 
@@ -59,10 +76,15 @@ def command_build(args: argparse.Namespace) -> int:
     from .variants import VARIANTS
 
     names = args.names or [e.name for e in all_experiments()]
-    variants = VARIANTS if args.variant == "all" else (args.variant,)
+    variant = args.variant or ("plain" if args.exercise else "all")
+    variants = VARIANTS if variant == "all" else (variant,)
     settings = parse_settings(args.set)
+    if args.blank and not args.exercise:
+        raise XlgenError("--blank goes with --exercise")
+    blank = [part.strip() for part in args.blank.split(",") if part.strip()] if args.blank else None
     for name in names:
-        for built in build(name, variants, settings, args.out, force=args.force):
+        for built in build(name, variants, settings, args.out, force=args.force, exercise=args.exercise,
+                           blank=blank):
             print(f"{'wrote' if built.written else 'unchanged'} {built.path}")
     return 0
 
@@ -124,6 +146,8 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     listing = commands.add_parser("list", help="the experiments, one per line: name<TAB>title")
+    listing.add_argument("--quantities", metavar="NAME",
+                         help="the quantities of NAME's workbook instead (* on those an exercise blanks)")
     listing.set_defaults(run=command_list)
 
     specs = commands.add_parser("specs", help="the specs shipped with xlgen, one per line: name<TAB>description")
@@ -137,10 +161,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     build = commands.add_parser("build", help="write formula-driven workbooks (all experiments without names)")
     build.add_argument("names", nargs="*", metavar="NAME", help="experiments from `xlgen list`")
-    build.add_argument("--variant", default="all", choices=[*VARIANTS, "all"])
+    build.add_argument("--variant", choices=[*VARIANTS, "all"], help="default: all (plain with --exercise)")
     build.add_argument("--set", action="append", metavar="KEY=VALUE", help="a parameter (repeatable)")
     build.add_argument("--out", default="workbooks", metavar="DIR", help="folder for the .xlsx files")
     build.add_argument("--force", action="store_true", help="overwrite workbooks edited since they were built")
+    build.add_argument("--exercise", action="store_true",
+                       help="write NAME-exercise.xlsx: the lesson's formulas left empty for a learner")
+    build.add_argument("--blank", metavar="QUANTITY,...",
+                       help="with --exercise: the quantities to leave empty (see `xlgen list --quantities NAME`)")
     build.set_defaults(run=command_build)
 
     check = commands.add_parser("check", help="recompute workbooks and diff them cell by cell against the reference")

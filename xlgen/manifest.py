@@ -33,9 +33,11 @@ class Manifest:
     fingerprint: str
     params: dict[str, Range | Any] = field(default_factory=dict)
     quantities: dict[str, Range] = field(default_factory=dict)
+    blanked: dict[str, str] = field(default_factory=dict)  # an exercise's quantities to write -> their hint
 
 
-def write_manifest(workbook, spec: WorkbookSpec, variant: str, version: str) -> None:
+def write_manifest(workbook, spec: WorkbookSpec, variant: str, version: str,
+                   blanked: dict[str, str] | None = None) -> None:
     from .writer import FINGERPRINT_PLACEHOLDER  # here: reading a manifest needs no XlsxWriter
 
     sheet = workbook.add_worksheet(MANIFEST_SHEET)
@@ -62,6 +64,11 @@ def write_manifest(workbook, spec: WorkbookSpec, variant: str, version: str) -> 
         sheet.write_string(row, 0, "quantity")
         sheet.write_string(row, 1, name)
         _write_source(sheet, row, source)
+        row += 1
+    for name, hint in (blanked or {}).items():  # an exercise: the quantities left for the learner
+        sheet.write_string(row, 0, "blank")
+        sheet.write_string(row, 1, name)
+        sheet.write_string(row, 2, hint)
         row += 1
     sheet.set_column(0, 1, 14)
     sheet.set_column(2, 2, 40)
@@ -105,8 +112,12 @@ def read_manifest(workbook: Workbook) -> Manifest | None:
     except KeyError as missing:
         raise XlgenError(f"{where} lacks the {missing.args[0]!r} row") from None
     row = 10
-    while value(row, 1) in ("param", "quantity"):
+    while value(row, 1) in ("param", "quantity", "blank"):
         kind, name = value(row, 1), value(row, 2)
+        if kind == "blank":
+            manifest.blanked[str(name)] = str(value(row, 3) or "")
+            row += 1
+            continue
         formula = sheet.formulas.get((row, 3))
         if formula:
             match = _ROWS.match(formula.strip())

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import __version__
 from .cells import Range, cell_name, quote_sheet
@@ -21,6 +21,9 @@ from .manifest import MANIFEST_SHEET, write_manifest
 from .sheets.layout import Cell, Input, StepTable, column_widths
 from .storage import is_valid_parameter_name, to_file
 from .writer import define_name, finish, new_workbook
+
+if TYPE_CHECKING:
+    from .exercise import Exercise
 
 INPUT_ROW = 4  # labels; values below them, names below the values
 
@@ -105,18 +108,21 @@ def check_names(formula: str) -> None:
             raise ValueError(f"{name!r} is not a valid LET/LAMBDA name in Excel (it reads as a cell): {formula}")
 
 
-def build_workbook(spec: WorkbookSpec, variant: str, chart_sheets: bool = False) -> bytes:
+def build_workbook(spec: WorkbookSpec, variant: str, chart_sheets: bool = False,
+                   exercise: Exercise | None = None) -> bytes:
     """The .xlsx bytes of ``spec`` in ``variant`` (plain, let or lambda), deterministic.
 
     With ``chart_sheets``, every chart is also drawn alone on a chart sheet of
     its own (after the manifest), which is how the documentation's pictures
-    are printed.
+    are printed. An ``exercise`` leaves its cells empty, and no formula keeps
+    a cached result: the results would show the answers (the next row's b is
+    new b), and Excel and LibreOffice recalculate the file on opening it.
     """
     workbook, buffer = new_workbook(spec.title)
     formats = _formats(workbook)
     all_formulas: list[str] = []
     for sheet_spec in spec.sheets:
-        all_formulas += _write_sheet(workbook, formats, sheet_spec, variant)
+        all_formulas += _write_sheet(workbook, formats, sheet_spec, variant, exercise)
     if variant == "lambda":
         for item in lambdas_used(all_formulas):
             if not is_valid_parameter_name(item.name):
@@ -124,7 +130,7 @@ def build_workbook(spec: WorkbookSpec, variant: str, chart_sheets: bool = False)
             stored = to_file(item.formula)
             check_names(stored)
             define_name(workbook, item.name, stored, item.comment)
-    write_manifest(workbook, spec, variant, __version__)
+    write_manifest(workbook, spec, variant, __version__, exercise.hints if exercise else None)
     if chart_sheets:
         for sheet_spec in spec.sheets:
             for index, chart_spec in enumerate(sheet_spec.charts, 1):
@@ -133,7 +139,7 @@ def build_workbook(spec: WorkbookSpec, variant: str, chart_sheets: bool = False)
     return finish(workbook, buffer, manifest_sheet=MANIFEST_SHEET)
 
 
-def _write_sheet(workbook, formats, spec: SheetSpec, variant: str) -> list[str]:
+def _write_sheet(workbook, formats, spec: SheetSpec, variant: str, exercise: Exercise | None = None) -> list[str]:
     sheet = workbook.add_worksheet(spec.name)
     table = spec.table
     last_column = max(table.epoch_first_column + len(table.epoch_columns), table.last_column)
@@ -181,13 +187,19 @@ def _write_sheet(workbook, formats, spec: SheetSpec, variant: str) -> list[str]:
     for cell in cells:
         style = formats[cell.style] if cell.style in formats else None
         row, column = cell.row - 1, cell.column - 1
+        if exercise and (spec.name, cell.row, cell.column) in exercise.cells:
+            if cell.formula is not None:
+                formulas.append(cell.formula)  # its LAMBDA names stay defined for the learner's call
+            sheet.write_blank(row, column, None, style)
+            continue
         if cell.formula is None:
-            _write_value(sheet, row, column, cell.value, style)
+            spilled = cell.style.startswith("spill")
+            _write_value(sheet, row, column, 0 if exercise and spilled else cell.value, style)
             continue
         stored = to_file(cell.formula)
         check_names(stored)
         formulas.append(cell.formula)
-        value = _cached(cell.value)
+        value = 0 if exercise else _cached(cell.value)
         if cell.dynamic:
             last_row, last_column = cell.array_to or (cell.row, cell.column)
             sheet.write_dynamic_array_formula(row, column, last_row - 1, last_column - 1, stored, style, value)
