@@ -10,6 +10,7 @@ from .checker import compare
 from .compare import ATOL, RTOL
 from .engines import Engine
 from .errors import one_line
+from .grading import grade
 from .results import WorkbookResult
 from .spec import Target
 from .target import ranges_of, target_of
@@ -46,7 +47,10 @@ def check_paths(paths: Sequence[Path], engine: Engine, spec: str | Path | None =
                                           error=one_line(path, outcome)))
             continue
         try:
-            results.append(compare(path, target, outcome, ranges, engine.name, rtol, atol))
+            checked = compare(path, target, outcome, ranges, engine.name, rtol, atol)
+            if target.extras.get("blanked"):
+                checked.exercise = grade(checked, target.extras["blanked"], outcome.formulas)
+            results.append(checked)
         except Exception as failure:
             results.append(WorkbookResult(str(path), target.experiment, target.variant, engine.name,
                                           error=one_line(path, failure)))

@@ -10,6 +10,7 @@ from typing import Any
 from xml.etree import ElementTree
 
 from .cells import parse_cell
+from .grading import grade_lines
 from .results import CellResult, WorkbookResult
 from .storage import to_display
 
@@ -28,6 +29,8 @@ def terminal_lines(result: WorkbookResult) -> list[str]:
     if result.error:
         message = result.error if result.error.startswith(name) else f"{name}: {result.error}"
         return [f"ERROR  {message}"]
+    if result.exercise is not None:
+        return exercise_lines(result)
     ulps = "" if result.mismatches else f" ({result.worst_ulps} ulp)"  # ulps say little about a wrong formula
     line = (f"{VERDICT[result.verdict]:<6} {name}  {result.experiment}/{result.variant}  {result.engine}  "
             f"{result.compared} cells  worst rel {result.worst_rel:.3g}{ulps}")
@@ -43,6 +46,18 @@ def terminal_lines(result: WorkbookResult) -> list[str]:
         first = result.unsupported[0]
         lines.append(f"       {len(result.unsupported)} cells unsupported by {result.engine}, first "
                      f"{first.sheet}!{first.cell} ({first.quantity}): {first.workbook_value.reason}")
+    for note in result.notes:
+        lines.append(f"       note: {note}")
+    return lines
+
+
+def exercise_lines(result: WorkbookResult) -> list[str]:
+    """An exercise: how many of its quantities are done, then one line per quantity to write."""
+    grades = [g for g in result.exercise if g.status != "changed"]
+    done = sum(g.done for g in grades)
+    lines = [f"{VERDICT[result.verdict]:<6} {result.file}  {result.experiment}/{result.variant}  {result.engine}  "
+             f"exercise: {done} of {len(grades)} quantities done"]
+    lines += grade_lines(result.exercise, short, to_display)
     for note in result.notes:
         lines.append(f"       note: {note}")
     return lines

@@ -52,6 +52,7 @@ class WorkbookResult:
     error: str | None = None  # the workbook could not be checked at all
     notes: list[str] = field(default_factory=list)
     comparisons: list[QuantityComparison] = field(default_factory=list)
+    exercise: list[Any] | None = None  # an exercise's grades (xlgen.grading.Grade), one per quantity to write
 
     @property
     def table(self) -> list[CellResult]:
@@ -81,6 +82,8 @@ class WorkbookResult:
     def verdict(self) -> str:
         if self.error:
             return "error"
+        if self.exercise is not None and not all(g.done for g in self.exercise):
+            return "fail"
         if self.mismatches:
             return "fail"
         if self.unsupported:
@@ -94,6 +97,7 @@ class WorkbookResult:
             "mismatched": len(self.mismatches), "unsupported": len(self.unsupported),
             "worst_rel_error": self.worst_rel, "worst_ulps": self.worst_ulps, "error": self.error,
             "notes": self.notes,
+            **({"exercise": [g.as_json() for g in self.exercise]} if self.exercise is not None else {}),
         }
 
 

@@ -21,7 +21,7 @@ def target_of(path: Path, spec: str | Path | None, reference: str | None = None)
     if manifest is None:
         raise XlgenError(f"{path}: no xlgen manifest in this workbook; give --spec FILE to say what it computes")
     return Target(manifest.experiment, manifest.params, manifest.quantities, variant=manifest.variant,
-                  reference=reference)
+                  reference=reference, extras={"blanked": manifest.blanked} if manifest.blanked else {})
 
 
 def ranges_of(target: Target) -> list[Range]:
