@@ -12,20 +12,26 @@ engine recalculating it must reproduce what Excel computed.
 
 Re-extract after a workbook changes (the agreement test says when):
 
-    python -m tests.anchor_figures [ANCHORS_FOLDER]
+    python -m tests.anchor_figures [FOLDER]    # default: $XLGEN_ANCHORS or ../shared/anchors
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sys
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
+import openpyxl
+from openpyxl.utils.cell import coordinate_to_tuple, get_column_letter
+
 FIGURES = Path(__file__).resolve().parent / "data" / "anchors"
+# The workbooks themselves: beside the checkout (../shared/anchors, as CI has them) or where XLGEN_ANCHORS says.
+ANCHORS = Path(os.environ.get("XLGEN_ANCHORS") or Path(__file__).resolve().parents[2] / "shared" / "anchors")
 WORKBOOKS = ("graddesc-course22p2.xlsm", "graddesc-course-v3.xlsm", "mom_bias-course-v3.xlsx")
 
 
@@ -43,8 +49,6 @@ class SheetFigures:
 
     def __getitem__(self, cell: str) -> object:
         """The value of a cell named like ``J33``."""
-        from openpyxl.utils.cell import coordinate_to_tuple
-
         return self.values.get(coordinate_to_tuple(cell))
 
 
@@ -72,8 +76,6 @@ def _number_or_text(value: object, data_type: str) -> object:
 
 def extract(path: Path) -> AnchorFigures:
     """The figures of the workbook at ``path``, read by openpyxl (not by the code the tests check)."""
-    import openpyxl
-
     texts = openpyxl.load_workbook(path, data_only=False)
     cached = openpyxl.load_workbook(path, data_only=True)
     sheets = {}
@@ -113,8 +115,6 @@ def _decode(value: object) -> object:
 
 def dumps(figures: AnchorFigures) -> str:
     """The data file's text: JSON with one line per cell, so a changed figure is a one-line diff."""
-    from openpyxl.utils.cell import get_column_letter
-
     lines = ["{", f'"workbook": {json.dumps(figures.workbook)},', f'"sha256": {json.dumps(figures.sha256)},',
              '"names": [']
     lines += [f"  {json.dumps(list(name))}," for name in figures.names]
@@ -142,8 +142,6 @@ def figures_path(workbook: str) -> Path:
 
 def load(workbook: str) -> AnchorFigures:
     """The committed figures of the anchor workbook named ``workbook`` (e.g. ``graddesc-course-v3.xlsm``)."""
-    from openpyxl.utils.cell import coordinate_to_tuple
-
     document = json.loads(figures_path(workbook).read_text(encoding="utf-8"))
     sheets = {}
     for title, cells in document["sheets"].items():
@@ -182,8 +180,6 @@ def _cell_xml(name: str, formula: str | None, value: object) -> str:
 
 
 def _sheet_xml(sheet: SheetFigures) -> str:
-    from openpyxl.utils.cell import get_column_letter
-
     rows: dict[int, list[str]] = {}
     for row, column in sorted(set(sheet.values) | set(sheet.formulas)):
         rows.setdefault(row, []).append(_cell_xml(f"{get_column_letter(column)}{row}",
@@ -238,7 +234,7 @@ def rebuild(figures: AnchorFigures, path: Path) -> Path:
 
 
 def main(argv: list[str]) -> int:
-    folder = Path(argv[0]) if argv else Path(__file__).resolve().parents[2] / "shared" / "anchors"
+    folder = Path(argv[0]) if argv else ANCHORS
     FIGURES.mkdir(parents=True, exist_ok=True)
     for workbook in WORKBOOKS:
         figures_path(workbook).write_text(dumps(extract(folder / workbook)), encoding="utf-8")

@@ -8,11 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from .anchor_figures import AnchorFigures, load, rebuild
+from .anchor_figures import ANCHORS, AnchorFigures, load, rebuild
 
 ROOT = Path(__file__).resolve().parents[1]
-# Jeremy Howard's workbooks are not in the repository: CI has them beside the checkout (../shared/anchors).
-ANCHORS = Path(os.environ.get("XLGEN_ANCHORS") or ROOT.parent / "shared" / "anchors")
 # CI sets this so that a test needing a whole workbook fails instead of skipping when the workbook is missing.
 REQUIRE_ANCHORS = os.environ.get("XLGEN_REQUIRE_ANCHORS") == "1"
 
