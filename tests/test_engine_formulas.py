@@ -13,7 +13,7 @@ import xlsxwriter
 from xlgen.cells import parse_range
 from xlgen.engines import get_engine
 from xlgen.engines.formulas_engine import FormulasEngine, formulas_check
-from xlgen.engines.libreoffice import unsupported_cells
+from xlgen.engines.unsupported import unsupported_cells
 from xlgen.errors import XlgenError
 from xlgen.values import DIV0, NA, NUM, REF, VALUE, Unsupported
 from xlgen.xlsx.reader import read_workbook

@@ -13,13 +13,9 @@ import xlsxwriter
 
 from xlgen.cells import parse_range
 from xlgen.engines import get_engine
-from xlgen.engines.libreoffice import (
-    NO_LAMBDA,
-    LibreOfficeEngine,
-    libreoffice_check,
-    unsupported_cells,
-    write_profile,
-)
+from xlgen.engines.libreoffice import NO_LAMBDA, LibreOfficeEngine, libreoffice_check
+from xlgen.engines.soffice import write_profile
+from xlgen.engines.unsupported import unsupported_cells
 from xlgen.errors import CircularReference, XlgenError
 from xlgen.values import DIV0, NA, NAME, REF, VALUE, Unsupported
 from xlgen.xlsx.reader import read_workbook

@@ -103,7 +103,10 @@ def test_numbers_the_tokenizer_splits():
 
 def test_names_and_cell_like_names():
     assert parse("avg_grad2/prev_grad2") == n.Binary("/", n.Name("avg_grad2"), n.Name("prev_grad2"))
-    assert parse("ABCD1") == n.Name("abcd1")  # four letters: not a column
+    assert parse("ABCD1") == n.Name("abcd1", None, "ABCD1")  # four letters: not a column
+    # Names compare without case and without _xlpm.; the spelling is kept where it differs (LibreOffice minds it).
+    assert parse("_xlpm.myVar").key == parse("MYVAR").key == "myvar"
+    assert parse("_xlpm.myVar").written == "myVar" and parse("_xlpm.x").written is None
     assert parse("LOG10(2)") == n.Call("LOG10", (num(2),))
 
 

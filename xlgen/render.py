@@ -17,7 +17,7 @@ import tempfile
 from pathlib import Path
 
 from .errors import XlgenError
-from .engines.libreoffice import find_soffice, run_group, soffice_command, write_profile
+from .engines.soffice import find_soffice, run_group, soffice_command, write_profile
 from .xlsx.reader import read_workbook
 
 PDF_FILTER = 'pdf:calc_pdf_Export:{"SinglePageSheets":{"type":"boolean","value":"true"}}'

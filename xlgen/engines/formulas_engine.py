@@ -57,7 +57,8 @@ from ..errors import XlgenError
 from ..values import ExcelError, Unsupported, Value
 from ..xlsx.reader import DefinedName, read_workbook
 from .base import Engine, EngineResult
-from .libreoffice import CellKey, FormulaUse, kill_group, unsupported_cells
+from .processes import kill_group
+from .unsupported import CellKey, FormulaUse, unsupported_cells
 
 VERSION = "formulas 1.3.4"
 NOT_EVALUATED = f"{VERSION} did not evaluate this cell (a circular reference or an internal failure)"
@@ -219,13 +220,14 @@ def evaluate_here(path: Path, ranges: Sequence[Range], max_formula_cells: int) -
         (upper[sheet], row, column): f"{VERSION} cannot parse this formula"
         for sheet, row, column in uncompiled if sheet in upper
     }
-    for name in sorted(unparsed_names):
-        mentions = re.compile(rf"(?<![A-Za-z0-9_.]){re.escape(name)}(?![A-Za-z0-9_.])", re.IGNORECASE)
-        for sheet_name, sheet in workbook.sheets.items():
-            for (row, column), text in sheet.formulas.items():
-                if mentions.search(text):
-                    culprits.setdefault((sheet_name, row, column), f"{VERSION} cannot parse the defined name {name}")
-    unsupported = unsupported_cells(workbook, formulas_check, culprits)
+
+    def check(use: FormulaUse, name: DefinedName | None) -> str | None:
+        unparsed = [n.name for n in use.names if n.sheet is None and n.name.upper() in unparsed_names]
+        if unparsed:
+            return f"{VERSION} cannot parse the defined name {unparsed[0].upper()}"
+        return formulas_check(use, name)
+
+    unsupported = unsupported_cells(workbook, check, culprits)
     result = EngineResult(values=[])
     counts: dict[str, int] = {}
     for target in targets:

@@ -52,26 +52,24 @@ import inspect
 import json
 import os
 import shutil
-import signal
 import subprocess
-import sys
 import tempfile
 import time
 import uuid
 import weakref
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
-from openpyxl.formula.tokenizer import Token, Tokenizer
-
-from ..cells import MAX_COLUMNS, MAX_ROWS, Range, cell_name, column_index, parse_cell, quote_sheet
+from ..cells import Range, cell_name, quote_sheet
 from ..errors import CircularReference, XlgenError
 from ..values import DIV0, NA, NAME, NULL, NUM, REF, VALUE, ExcelError, Unsupported, Value
 from ..xlsx.reader import DefinedName, Workbook, read_workbook
 from .base import Engine, EngineResult
+from .processes import kill_group
+from .soffice import INSTALL_HINT, find_soffice, find_uno_python, soffice_command, write_profile
+from .unsupported import CellKey, FormulaUse, unsupported_cells
 
-INSTALL_HINT = "install it (Debian bookworm: apt-get install -t bookworm-backports libreoffice-calc-nogui python3-uno)"
 NO_LAMBDA = "LibreOffice has no LAMBDA"
 
 # LibreOffice FormulaError code -> the Excel error its .xlsx export writes (sc/source/filter/excel/xltools.cxx).
@@ -95,324 +93,9 @@ LIBREOFFICE_ERRORS: dict[int, ExcelError] = {
 }
 CIRCULAR_REFERENCE = 522
 
-_REGISTRY = """<?xml version="1.0" encoding="UTF-8"?>
-<oor:items xmlns:oor="http://openoffice.org/2001/registry" xmlns:xs="http://www.w3.org/2001/XMLSchema" \
-xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
-<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="OOXMLRecalcMode" oor:op="fuse">\
-<value>0</value></prop></item>
-<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="ODFRecalcMode" oor:op="fuse">\
-<value>0</value></prop></item>
-<item oor:path="/org.openoffice.Office.Common/Security/Scripting"><prop oor:name="MacroSecurityLevel" oor:op="fuse">\
-<value>3</value></prop></item>
-<item oor:path="/org.openoffice.Office.Common/Security/Scripting"><prop oor:name="DisableMacrosExecution" \
-oor:op="fuse"><value>true</value></prop></item>
-</oor:items>
-"""
 
 
-# --- finding and running LibreOffice -------------------------------------------------------------
-
-
-def find_soffice(explicit: str | None = None) -> str:
-    """``explicit``, else ``$XLGEN_SOFFICE``, else ``soffice`` or ``libreoffice`` on the PATH."""
-    for candidate in (explicit, os.environ.get("XLGEN_SOFFICE"), "soffice", "libreoffice"):
-        if candidate and (found := shutil.which(candidate)):
-            return found
-    raise XlgenError(f"LibreOffice (soffice) not found; {INSTALL_HINT}, or set XLGEN_SOFFICE")
-
-
-def find_uno_python(soffice: str, explicit: str | None = None) -> str:
-    """A Python that can ``import uno``: ``explicit``, ``$XLGEN_LO_PYTHON``, LibreOffice's own, or the system's.
-
-    Debian's ``python3-uno`` is built for ``/usr/bin/python3``, which need not be
-    the interpreter running xlgen; the LibreOffice packages from
-    libreoffice.org bring their own ``program/python``.
-    """
-    program = Path(os.path.realpath(soffice)).parent
-    for candidate in (explicit, os.environ.get("XLGEN_LO_PYTHON"), str(program / "python"), "/usr/bin/python3"):
-        if candidate and (found := shutil.which(candidate)):
-            return found
-    return sys.executable
-
-
-def write_profile(directory: Path) -> str:
-    """A LibreOffice user profile in ``directory`` that recalculates on load and never runs macros; its URL."""
-    user = directory / "user"
-    user.mkdir(parents=True, exist_ok=True)
-    (user / "registrymodifications.xcu").write_text(_REGISTRY, encoding="utf-8")
-    return directory.as_uri()
-
-
-def soffice_command(soffice: str, profile_url: str) -> list[str]:
-    """The start of every headless LibreOffice command line xlgen runs."""
-    return [soffice, "--headless", "--invisible", "--norestore", "--nolockcheck", "--nologo", "--nodefault",
-            f"-env:UserInstallation={profile_url}"]
-
-
-def kill_group(process: subprocess.Popen) -> None:
-    """Kill ``process`` and everything it started (it leads its own process group)."""
-    try:
-        os.killpg(process.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
-    process.wait()
-
-
-def run_group(command: list[str], timeout: float, what: str) -> subprocess.CompletedProcess:
-    """Run ``command`` in its own process group; on timeout kill the group and raise ``XlgenError``."""
-    process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               start_new_session=True, text=True)
-    try:
-        stdout, stderr = process.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        kill_group(process)
-        raise XlgenError(f"{what}: LibreOffice did not finish within {timeout:g} s") from None
-    return subprocess.CompletedProcess(command, process.returncode, stdout, stderr)
-
-
-# --- which cells a formula engine cannot evaluate --------------------------------------------------
-
-CellKey = tuple[str, int, int]  # (sheet, row, column)
-Area = tuple[str, int, int, int, int]  # (sheet, first row, first column, last row, last column)
-
-
-@dataclass(frozen=True)
-class Call:
-    """A function call in a formula: ``function`` upper-case without ``_xlfn.``/``_xlws.``."""
-
-    function: str
-    inside: tuple[str, ...] = ()  # the calls it sits in, outermost first
-    invoked: bool = False  # its result is called at once: LAMBDA(x,x+1)(2)
-
-
-@dataclass
-class FormulaUse:
-    """What one formula (or defined name) uses: calls, defined names, ``_xlpm.`` names and cell areas."""
-
-    calls: list[Call] = field(default_factory=list)
-    names: list[DefinedName] = field(default_factory=list)
-    parameters: list[str] = field(default_factory=list)  # LET/LAMBDA names as spelled, e.g. "_xlpm.x"
-    areas: list[Area] = field(default_factory=list)
-
-
-Check = Callable[[FormulaUse, "DefinedName | None"], "str | None"]
-"""Why an engine cannot evaluate a formula (or the defined name passed second), or None."""
-
-
-def _function_name(text: str) -> str:
-    name = text.upper()
-    for prefix in ("_XLFN.", "_XLWS."):
-        while name.startswith(prefix):
-            name = name[len(prefix):]
-    return name
-
-
-def _area(text: str, sheet: str | None) -> Area | None:
-    """``$A$1``, ``A1:B2``, ``A:C`` or ``3:5`` (no sheet part) on ``sheet`` as an area, or None."""
-    first, _, last = text.replace("$", "").upper().partition(":")
-    last = last or first
-
-    def split(part: str) -> tuple[str, str]:
-        letters = part.rstrip("0123456789")
-        return letters, part[len(letters):]
-
-    (c0, r0), (c1, r1) = split(first), split(last)
-    if not sheet or not all(x.isalpha() or x.isdigit() or x == "" for x in (c0, r0, c1, r1)):
-        return None
-    if len(c0) > 3 or len(c1) > 3:
-        return None
-    if c0 and r0 and c1 and r1:  # A1 or A1:B2
-        rows, columns = sorted((int(r0), int(r1))), sorted((column_index(c0), column_index(c1)))
-    elif c0 and c1 and not r0 and not r1 and ":" in text:  # A:C
-        rows, columns = [1, MAX_ROWS], sorted((column_index(c0), column_index(c1)))
-    elif r0 and r1 and not c0 and not c1 and ":" in text:  # 3:5
-        rows, columns = sorted((int(r0), int(r1))), [1, MAX_COLUMNS]
-    else:
-        return None
-    return sheet, rows[0], columns[0], rows[1], columns[1]
-
-
-def _split_sheet(operand: str) -> tuple[str | None, str]:
-    if "!" not in operand:
-        return None, operand
-    sheet, _, rest = operand.rpartition("!")
-    if sheet.startswith("'") and sheet.endswith("'"):
-        sheet = sheet[1:-1].replace("''", "'")
-    return sheet, rest
-
-
-class NameIndex:
-    """The workbook's defined names by folded name; a sheet-local name wins over a workbook-level one."""
-
-    def __init__(self, workbook: Workbook):
-        self.by_name: dict[str, list[DefinedName]] = {}
-        for name in workbook.names:
-            self.by_name.setdefault(name.name.casefold(), []).append(name)
-
-    def resolve(self, name: str, sheet: str | None) -> DefinedName | None:
-        found = None
-        for defined in self.by_name.get(name.casefold(), ()):
-            if defined.sheet is None:
-                found = defined
-            elif sheet is not None and defined.sheet.casefold() == sheet.casefold():
-                return defined
-        return found
-
-
-def formula_use(text: str, names: NameIndex, sheet: str | None) -> FormulaUse:
-    """Read ``text`` (a formula without ``=``, as stored) written on ``sheet`` (None: a workbook-level name)."""
-    use = FormulaUse()
-    try:
-        tokens = Tokenizer("=" + text).items
-    except Exception:  # unbalanced text: nothing to learn from it
-        return use
-    stack: list[int | None] = []  # open calls (index into use.calls) and plain parentheses (None)
-    for position, token in enumerate(tokens):
-        if token.type == Token.FUNC and token.subtype == Token.OPEN:
-            name = token.value[:-1]
-            inside = tuple(use.calls[i].function for i in stack if i is not None)
-            use.calls.append(Call(_function_name(name), inside))
-            stack.append(len(use.calls) - 1)
-            defined = names.resolve(name, sheet)
-            if defined is not None:
-                use.names.append(defined)
-        elif token.type == Token.FUNC and token.subtype == Token.CLOSE:
-            index = stack.pop() if stack else None
-            following = tokens[position + 1] if position + 1 < len(tokens) else None
-            if index is not None and following is not None and following.type == Token.PAREN \
-                    and following.subtype == Token.OPEN:
-                call = use.calls[index]
-                use.calls[index] = Call(call.function, call.inside, invoked=True)
-        elif token.type == Token.PAREN:
-            if token.subtype == Token.OPEN:
-                stack.append(None)
-            elif stack:
-                stack.pop()
-        elif token.type == Token.OPERAND and token.subtype == Token.RANGE:
-            _operand(token.value, names, sheet, use)
-    return use
-
-
-def _operand(operand: str, names: NameIndex, sheet: str | None, use: FormulaUse) -> None:
-    if operand.lower().startswith("_xlpm."):
-        use.parameters.append(operand)
-        return
-    if "[" in operand or "#" in operand:  # external workbooks, tables, #REF!
-        return
-    named_sheet, rest = _split_sheet(operand)
-    area = _area(rest, named_sheet or sheet)
-    if area is not None:
-        use.areas.append(area)
-        return
-    defined = names.resolve(rest, named_sheet or sheet)
-    if defined is not None:
-        use.names.append(defined)
-
-
-def _sheet_key(workbook: Workbook) -> dict[str, str]:
-    return {name.casefold(): name for name in workbook.sheets}
-
-
-class _Names:
-    """Each defined name's reason (its own or inherited) and every cell area it reaches, through other names."""
-
-    def __init__(self, index: NameIndex, check: Check):
-        self.index, self.check = index, check
-        self.reasons: dict[int, str | None] = {}
-        self.areas: dict[int, list[Area]] = {}
-
-    def resolve(self, name: DefinedName, seen: frozenset[int] = frozenset()) -> tuple[str | None, list[Area]]:
-        key = id(name)
-        if key in self.reasons:
-            return self.reasons[key], self.areas[key]
-        if key in seen:  # a name defined through itself: nothing more to find
-            return None, []
-        use = formula_use(name.text.lstrip("="), self.index, name.sheet)
-        reason = self.check(use, name)
-        areas = list(use.areas)
-        for inner in use.names:
-            inner_reason, inner_areas = self.resolve(inner, seen | {key})
-            reason = reason or inner_reason
-            areas.extend(inner_areas)
-        self.reasons[key], self.areas[key] = reason, areas
-        return reason, areas
-
-
-def unsupported_cells(workbook: Workbook, check: Check, culprits: dict[CellKey, str] | None = None
-                      ) -> dict[CellKey, str]:
-    """Cells ``check`` rejects (directly or through a defined name), plus every cell that depends on one.
-
-    ``culprits`` adds cells already known to be unsupported. A dependent cell
-    carries the reason of the cell it depends on. References made at run time
-    (``OFFSET``, ``INDIRECT``) are not followed.
-    """
-    name_index = NameIndex(workbook)
-    names = _Names(name_index, check)
-    sheets = _sheet_key(workbook)
-    bad: dict[CellKey, str] = dict(culprits or {})
-    single: dict[CellKey, list[CellKey]] = {}  # a referenced cell -> the formulas reading it
-    areas: list[tuple[Area, CellKey]] = []  # multi-cell areas and the formula reading each
-    for sheet_name, sheet in workbook.sheets.items():
-        for (row, column), text in sheet.formulas.items():
-            key = (sheet_name, row, column)
-            use = formula_use(text, name_index, sheet_name)
-            reason = check(use, None)
-            reached = list(use.areas)
-            for name in use.names:
-                name_reason, name_areas = names.resolve(name)
-                reason = reason or name_reason
-                reached.extend(name_areas)
-            if reason and key not in bad:
-                bad[key] = reason
-            for area in reached:
-                target = sheets.get(area[0].casefold())
-                if target is None:
-                    continue
-                area = (target, *area[1:])
-                if area[1] == area[3] and area[2] == area[4]:
-                    single.setdefault((target, area[1], area[2]), []).append(key)
-                else:
-                    areas.append((area, key))
-    # Areas indexed by (sheet, column) so that a bad cell looks only at areas covering its column.
-    by_column: dict[tuple[str, int], dict[int, None]] = {}
-    wide: dict[str, dict[int, None]] = {}
-    for area_id, ((sheet, _, c0, _, c1), _) in enumerate(areas):
-        if c1 - c0 < 256:
-            for column in range(c0, c1 + 1):
-                by_column.setdefault((sheet, column), {})[area_id] = None
-        else:
-            wide.setdefault(sheet, {})[area_id] = None
-    # An array formula's other cells (a spill) hold its results: they fail with it.
-    spills: dict[CellKey, list[CellKey]] = {}
-    for sheet_name, sheet in workbook.sheets.items():
-        for (row, column), ref in sheet.array_refs.items():
-            first, _, last = ref.replace("$", "").partition(":")
-            if last:
-                (r0, c0), (r1, c1) = parse_cell(first), parse_cell(last)
-                spills[(sheet_name, row, column)] = [
-                    (sheet_name, r, c) for r in range(r0, r1 + 1) for c in range(c0, c1 + 1) if (r, c) != (row, column)]
-    fired: set[int] = set()
-    pending = list(bad)
-    while pending:
-        cell = pending.pop()
-        sheet, row, column = cell
-        reason = bad[cell]
-        dependents = list(single.get(cell, ())) + spills.get(cell, [])
-        for bucket in (by_column.get((sheet, column), {}), wide.get(sheet, {})):
-            for area_id in list(bucket):
-                if area_id in fired:
-                    del bucket[area_id]
-                    continue
-                (_, r0, c0, r1, c1), dependent = areas[area_id]
-                if r0 <= row <= r1 and c0 <= column <= c1:
-                    fired.add(area_id)
-                    del bucket[area_id]
-                    dependents.append(dependent)
-        for dependent in dependents:
-            if dependent not in bad:
-                bad[dependent] = reason
-                pending.append(dependent)
-    return bad
+# --- what LibreOffice cannot evaluate ------------------------------------------------------------
 
 
 def libreoffice_check(use: FormulaUse, name: DefinedName | None) -> str | None:
@@ -427,13 +110,6 @@ def libreoffice_check(use: FormulaUse, name: DefinedName | None) -> str | None:
         if spellings.setdefault(parameter.casefold(), parameter) != parameter:
             return "LibreOffice 25.2 gives #NAME? for a LET name spelled in two cases"
     return None
-
-
-def _might_need_check(workbook: Workbook) -> bool:
-    """Whether any formula or defined name mentions LET or LAMBDA (the only things the check looks for)."""
-    texts = [name.text for name in workbook.names]
-    texts += [text for sheet in workbook.sheets.values() for text in sheet.formulas.values()]
-    return any("LET(" in text.upper() or "LAMBDA(" in text.upper() for text in texts)
 
 
 # --- the UNO client -------------------------------------------------------------------------------
@@ -631,14 +307,14 @@ class LibreOfficeEngine(Engine):
 
     def _prepare(self, path: Path, ranges: list[Range], folder: Path) -> _Prepared:
         workbook = read_workbook(path)
-        sheets = _sheet_key(workbook)
+        sheets = {name.casefold(): name for name in workbook.sheets}
         named: list[Range] = []
         for target in ranges:
             sheet = sheets.get(target.sheet.casefold())
             if sheet is None:
                 raise XlgenError(f"{path}: no sheet named {target.sheet!r}")
             named.append(Range(sheet, target.first_row, target.first_column, target.last_row, target.last_column))
-        unsupported = unsupported_cells(workbook, libreoffice_check) if _might_need_check(workbook) else {}
+        unsupported = unsupported_cells(workbook, libreoffice_check)
         folder.mkdir(parents=True)
         copy = folder / path.name
         shutil.copyfile(path, copy)  # LibreOffice only ever sees this copy
@@ -753,18 +429,4 @@ def _value(raw: object, path: Path, key: CellKey) -> Value:
     return float(raw)
 
 
-__all__ = [
-    "LibreOfficeEngine",
-    "LIBREOFFICE_ERRORS",
-    "NO_LAMBDA",
-    "Call",
-    "FormulaUse",
-    "NameIndex",
-    "find_soffice",
-    "formula_use",
-    "libreoffice_check",
-    "run_group",
-    "soffice_command",
-    "unsupported_cells",
-    "write_profile",
-]
+__all__ = ["LibreOfficeEngine", "LIBREOFFICE_ERRORS", "NO_LAMBDA", "libreoffice_check"]

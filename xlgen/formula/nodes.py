@@ -91,6 +91,8 @@ class Name(Node):
 
     key: str
     sheet: str | None = None  # ``Sheet1!name``: the name as seen from that sheet
+    # The name as written (without ``_xlpm.``) when that differs from ``key``: Excel ignores case, LibreOffice not.
+    written: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -309,7 +309,7 @@ class _Parser:
             sheet = _sheet_name(named.group("sheet"))
             if sheet is not None and ":" in sheet:
                 return n.Refused(f"3-D reference {text}")
-            return n.Name(name_key(named.group("name")), sheet)
+            return _name(named.group("name"), sheet)
         sheet = _sheet_name(match.group("sheet"))
         sheet2 = _sheet_name(match.group("sheet2"))
         if sheet2 is not None and (sheet is None or sheet2.casefold() != sheet.casefold()):
@@ -341,7 +341,7 @@ class _Parser:
     def name_or_bad(self, text: str, sheet: str | None) -> n.Node:
         """A cell-like text outside the grid (``ABCD1`` has too many letters to be a cell) is a name."""
         named = _NAME.match(text)
-        return n.Name(name_key(named.group("name")), sheet) if named else n.BadReference()
+        return _name(named.group("name"), sheet) if named else n.BadReference()
 
     def cell(self, text: str) -> n.Cell | None:
         dollar_column, letters, dollar_row, digits = _CELL_PARTS.match(text).groups()
@@ -364,6 +364,12 @@ class _Parser:
         if not 1 <= number <= (MAX_COLUMNS if letters else MAX_ROWS):
             return None, absolute
         return (number if absolute else number - origin), absolute
+
+
+def _name(raw: str, sheet: str | None) -> n.Name:
+    key = name_key(raw)
+    written = raw[len(_PARAMETER_PREFIX):] if raw.casefold().startswith(_PARAMETER_PREFIX) else raw
+    return n.Name(key, sheet, None if written == key else written)
 
 
 def _first_sheet(text: str) -> str:
