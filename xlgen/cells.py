@@ -112,7 +112,9 @@ def parse_range(text: str, default_sheet: str | None = None) -> Range:
         sheet = sheet_part
     if not sheet:
         raise XlgenError(f"range {text!r} names no sheet")
-    first, _, last = text.partition(":")
+    first, colon, last = text.partition(":")
+    if colon and not last.strip():
+        raise XlgenError(f"range {text!r} ends with ':' (give its last cell, as in C4:C32)")
     first_row, first_column = parse_cell(first)
     last_row, last_column = parse_cell(last) if last else (first_row, first_column)
     if last_row < first_row or last_column < first_column:

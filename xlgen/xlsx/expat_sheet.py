@@ -10,7 +10,7 @@ import xml.parsers.expat
 import zipfile
 from pathlib import Path
 
-from ..cells import column_index
+from ..cells import cell_name, column_index
 from ..errors import XlgenError
 from .package import open_part, refuse_large
 from .sheet_cells import SheetBuilder, SheetCells
@@ -70,14 +70,17 @@ def parse_sheet(path: Path, archive: zipfile.ZipFile, member: str, cells: SheetC
         elif name == "c":
             row, column = state["row"], state["column"]
             raw = "".join(cell["is"]) if cell["is"] is not None else cell["v"]
-            if cell["f_attributes"] is None:
-                if raw is not None:
-                    cells.constants[(row, column)] = builder.value(cell["t"], raw)
-            else:
-                options = cell["f_attributes"]
-                value = builder.value(cell["t"], raw) if formula_values else None
-                builder.formula(row, column, cell["f"], options.get("t"), options.get("ref"), options.get("si"),
-                                value)
+            try:
+                if cell["f_attributes"] is None:
+                    if raw is not None:
+                        cells.constants[(row, column)] = builder.value(cell["t"], raw)
+                else:
+                    options = cell["f_attributes"]
+                    value = builder.value(cell["t"], raw) if formula_values else None
+                    builder.formula(row, column, cell["f"], options.get("t"), options.get("ref"),
+                                    options.get("si"), value)
+            except (ValueError, XlgenError) as error:  # a value that is not one: name its cell
+                raise XlgenError(f"cell {cell_name(row, column)}: {error}") from None
             state["cell"] = None
 
     def characters(data: str) -> None:

@@ -20,14 +20,34 @@ from ..errors import XlgenError
 MAX_PART_BYTES = 1 << 30  # default limit on one part's uncompressed size; XLGEN_MAX_PART_BYTES overrides it
 
 
+_COMPRESSIONS = {zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED}  # what Excel and LibreOffice read
+
+
 def open_package(path: Path) -> zipfile.ZipFile:
-    """The workbook's zip archive, or an :class:`XlgenError` saying why it is not one."""
+    """The workbook's zip archive, or an :class:`XlgenError` saying why it is not one.
+
+    A part name used twice is refused (readers disagree on which copy counts),
+    and so is a compression method other than stored and deflate.
+    """
     try:
-        return zipfile.ZipFile(path)
+        archive = zipfile.ZipFile(path)
     except FileNotFoundError:
         raise XlgenError(f"{path}: no such file") from None
     except (zipfile.BadZipFile, OSError) as error:
         raise XlgenError(f"{path}: not an .xlsx workbook ({error})") from None
+    seen: set[str] = set()
+    for info in archive.infolist():
+        problem = None
+        if info.filename.casefold() in seen:
+            problem = f"holds two parts named {info.filename!r}; refusing to guess which one counts"
+        elif info.compress_type not in _COMPRESSIONS:
+            problem = (f"part {info.filename!r} is compressed with zip method {info.compress_type}; "
+                       "workbooks use only stored or deflate")
+        if problem:
+            archive.close()
+            raise XlgenError(f"{path}: {problem}")
+        seen.add(info.filename.casefold())
+    return archive
 
 
 def part_limit() -> int:

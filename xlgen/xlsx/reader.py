@@ -30,6 +30,7 @@ from .xml_text import ooxml_unescape
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 _PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+_EXTERNAL = "external:"  # marks a relationship target outside the package
 
 
 @dataclass
@@ -51,6 +52,7 @@ class Sheet:
     state: str = "visible"
     cells: SheetCells | None = None  # the storage behind the mappings; None until the sheet is read
     member: str | None = None  # the part of the package that holds the sheet
+    target: str | None = None  # where the workbook's relationships say the sheet is (member, if it exists)
 
 
 @dataclass
@@ -112,9 +114,14 @@ def _read(path: Path, archive: zipfile.ZipFile, wanted: list[str] | None, formul
     order: list[str] = []
     for element in workbook_xml.iter(f"{_MAIN}sheet"):
         name = element.get("name")
+        if not name:
+            raise XlgenError(f"{path}: xl/workbook.xml has a sheet without a name (sheet {len(order) + 1})")
+        if name.casefold() in (known.casefold() for known in order):
+            raise XlgenError(f"{path}: two sheets are named {name!r} (Excel does not allow it)")
         order.append(name)
         target = targets.get(element.get(f"{_REL}id"))
-        sheet = Sheet(name, state=element.get("state", "visible"), member=target if target in members else None)
+        sheet = Sheet(name, state=element.get("state", "visible"), member=target if target in members else None,
+                      target=target)
         sheets[name] = sheet
         if wanted is None or name in wanted:
             if shared is None:
@@ -122,17 +129,30 @@ def _read(path: Path, archive: zipfile.ZipFile, wanted: list[str] | None, formul
             _read_sheet(path, archive, sheet, shared, formula_values)
     names = []
     for element in workbook_xml.iter(f"{_MAIN}definedName"):
-        local = element.get("localSheetId")
+        name = element.get("name")
+        if not name:
+            raise XlgenError(f"{path}: xl/workbook.xml has a defined name without a name "
+                             f"(defined as {(element.text or '')[:60]!r})")
         names.append(
             DefinedName(
-                name=element.get("name"),
+                name=name,
                 text=element.text or "",
-                sheet=order[int(local)] if local is not None and int(local) < len(order) else None,
+                sheet=_local_sheet(path, name, element.get("localSheetId"), order),
                 comment=element.get("comment"),
                 hidden=element.get("hidden") in ("1", "true"),
             )
         )
     return Workbook(path, sheets, names, shared)
+
+
+def _local_sheet(path: Path, name: str, local: str | None, order: list[str]) -> str | None:
+    """The sheet a defined name is local to: ``localSheetId`` counts the workbook's sheets from 0."""
+    if local is None:
+        return None
+    if not local.strip().isdigit() or int(local) >= len(order):
+        raise XlgenError(f"{path}: defined name {name!r} is local to sheet number {local!r}, which the workbook "
+                         f"does not have (it has {len(order)} sheets, numbered from 0)")
+    return order[int(local)]
 
 
 def _relationships(path: Path, archive: zipfile.ZipFile, member: str, base: str) -> dict[str, str]:
@@ -141,7 +161,12 @@ def _relationships(path: Path, archive: zipfile.ZipFile, member: str, base: str)
     targets = {}
     for element in parse_part(path, archive, member).iter(f"{_PKG_REL}Relationship"):
         target = element.get("Target", "")
-        target = target.lstrip("/") if target.startswith("/") else posixpath.normpath(f"{base}/{target}")
+        if element.get("TargetMode") == "External":
+            target = _EXTERNAL + target  # never a part name: no part is read from elsewhere
+        elif target.startswith("/"):
+            target = target.lstrip("/")
+        else:
+            target = posixpath.normpath(f"{base}/{target}")
         targets[element.get("Id")] = target
     return targets
 
@@ -160,19 +185,25 @@ def _shared_strings(path: Path, archive: zipfile.ZipFile) -> list[str]:
 
 def _read_sheet(path: Path, archive: zipfile.ZipFile, sheet: Sheet, shared: list[str], formula_values: bool) -> None:
     cells = SheetCells()
-    if sheet.member is not None:
+    if sheet.member is None:
+        if sheet.target is None:
+            raise XlgenError(f"{path}: sheet {sheet.name!r} has no worksheet part (xl/workbook.xml links none)")
+        if sheet.target.startswith(_EXTERNAL):
+            raise XlgenError(f"{path}: sheet {sheet.name!r} links to a part outside the file "
+                             f"({sheet.target[len(_EXTERNAL):][:80]!r}); refusing to read it")
+        raise XlgenError(f"{path}: sheet {sheet.name!r}: its worksheet part {sheet.target!r} is missing")
+    try:
         try:
-            try:
-                scanner.scan_sheet(path, archive, sheet.member, cells, shared, formula_values)
-            except scanner.Irregular:
-                cells = SheetCells()
-                expat_sheet.parse_sheet(path, archive, sheet.member, cells, shared, formula_values)
-        except (ValueError, KeyError) as error:  # a number that is not one, a cell reference out of Excel's grid
-            raise XlgenError(f"{path}: sheet {sheet.name!r} cannot be read ({error})") from None
-        except XlgenError as error:
-            if str(path) in str(error):
-                raise
-            raise XlgenError(f"{path}: sheet {sheet.name!r}: {error}") from None
+            scanner.scan_sheet(path, archive, sheet.member, cells, shared, formula_values)
+        except scanner.Irregular:
+            cells = SheetCells()
+            expat_sheet.parse_sheet(path, archive, sheet.member, cells, shared, formula_values)
+    except (ValueError, KeyError) as error:  # a number that is not one, a cell reference out of Excel's grid
+        raise XlgenError(f"{path}: sheet {sheet.name!r} cannot be read ({error})") from None
+    except XlgenError as error:
+        if str(path) in str(error):
+            raise
+        raise XlgenError(f"{path}: sheet {sheet.name!r}: {error}") from None
     sheet.cells = cells
     sheet.values, sheet.formulas, sheet.array_refs = Values(cells), Formulas(cells), ArrayRefs(cells)
 

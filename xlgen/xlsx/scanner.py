@@ -18,8 +18,9 @@ import zipfile
 from pathlib import Path
 
 from ..cells import column_index
+from ..errors import XlgenError
 from .package import open_part, refuse_doctype, refuse_large
-from .sheet_cells import SheetBuilder, SheetCells
+from .sheet_cells import SheetBuilder, SheetCells, number
 from .xml_text import normalize_newlines, ooxml_unescape, xml_unescape
 
 CHUNK = 1 << 22  # characters of sheet XML scanned at a time
@@ -59,64 +60,70 @@ def scan_sheet(path: Path, archive: zipfile.ZipFile, member: str, cells: SheetCe
     open_runs = builder.open
 
     def scan(text: str, position: int, end: int) -> None:
-        for match in _SCAN.finditer(text, position, end):
-            if match.start() != position:
-                raise Irregular
-            position = match.end()
-            letters, digits, cell_attributes, formula_attributes, formula, raw, inline = match.groups()
-            if letters is None:
-                continue  # <row>, </row> or whitespace
-            column = column_numbers.get(letters)
-            if column is None:
-                column = column_numbers[letters] = column_index(letters)
-            row = int(digits)
-            if formula_attributes is None:  # a constant (or an empty styled cell)
-                if inline is not None:
-                    text = "".join(_INLINE_TEXT.findall(_PHONETIC.sub("", inline)))
-                    constants[(row, column)] = ooxml_unescape(xml_unescape(normalize_newlines(text)))
-                    continue
-                if raw is None:
-                    continue
-                if not cell_attributes:
-                    constants[(row, column)] = float(raw)
-                    continue
-                kind = attribute_map(cell_attributes).get("t", "n")
-                if kind == "n":
-                    constants[(row, column)] = float(raw)
-                    continue
-                if "&" in raw or "\r" in raw:
-                    raw = xml_unescape(normalize_newlines(raw))
-                constants[(row, column)] = value_of(kind, raw)
-                continue
-            kind = "n"
-            if formula_values:
-                kind = attribute_map(cell_attributes).get("t", "n") if cell_attributes else "n"
-                if raw is not None and ("&" in raw or "\r" in raw):
-                    raw = xml_unescape(normalize_newlines(raw))
-            if formula and ("&" in formula or "\r" in formula):
-                formula = xml_unescape(normalize_newlines(formula))
-            # The common case first: the next row of a column filled down with written-out formulas.
-            run = open_runs.get(column)
-            if run is not None and run.last_row == row - 1 and run.template is not None and formula:
-                if run.array_ref is None:
-                    same_kind = formula_attributes == ""
-                else:
-                    same_kind = run.array_ref == "self" and formula_attributes == f' t="array" ref="{letters}{digits}"'
-                if same_kind:
-                    template = run.template
-                    offset = template.same
-                    if offset is not None:
-                        expected = template.format % ((row + offset,) * template.count)
-                    else:
-                        expected = template.fill(row)
-                    if expected == formula:
-                        run.last_row = row
-                        if formula_values:
-                            run.values.append(value_of(kind, raw))
+        letters = digits = None
+        try:
+            for match in _SCAN.finditer(text, position, end):
+                if match.start() != position:
+                    raise Irregular
+                position = match.end()
+                letters, digits, cell_attributes, formula_attributes, formula, raw, inline = match.groups()
+                if letters is None:
+                    continue  # <row>, </row> or whitespace
+                column = column_numbers.get(letters)
+                if column is None:
+                    column = column_numbers[letters] = column_index(letters)
+                row = int(digits)
+                if formula_attributes is None:  # a constant (or an empty styled cell)
+                    if inline is not None:
+                        text = "".join(_INLINE_TEXT.findall(_PHONETIC.sub("", inline)))
+                        constants[(row, column)] = ooxml_unescape(xml_unescape(normalize_newlines(text)))
                         continue
-            options = attribute_map(formula_attributes) if formula_attributes else attributes[""]
-            value = value_of(kind, raw) if formula_values else None
-            add_formula(row, column, formula, options.get("t"), options.get("ref"), options.get("si"), value)
+                    if raw is None:
+                        continue
+                    if not cell_attributes:
+                        constants[(row, column)] = number(raw)
+                        continue
+                    kind = attribute_map(cell_attributes).get("t", "n")
+                    if kind == "n":
+                        constants[(row, column)] = number(raw)
+                        continue
+                    if "&" in raw or "\r" in raw:
+                        raw = xml_unescape(normalize_newlines(raw))
+                    constants[(row, column)] = value_of(kind, raw)
+                    continue
+                kind = "n"
+                if formula_values:
+                    kind = attribute_map(cell_attributes).get("t", "n") if cell_attributes else "n"
+                    if raw is not None and ("&" in raw or "\r" in raw):
+                        raw = xml_unescape(normalize_newlines(raw))
+                if formula and ("&" in formula or "\r" in formula):
+                    formula = xml_unescape(normalize_newlines(formula))
+                # The common case first: the next row of a column filled down with written-out formulas.
+                run = open_runs.get(column)
+                if run is not None and run.last_row == row - 1 and run.template is not None and formula:
+                    if run.array_ref is None:
+                        same_kind = formula_attributes == ""
+                    else:
+                        same_kind = run.array_ref == "self" and formula_attributes == f' t="array" ref="{letters}{digits}"'
+                    if same_kind:
+                        template = run.template
+                        offset = template.same
+                        if offset is not None:
+                            expected = template.format % ((row + offset,) * template.count)
+                        else:
+                            expected = template.fill(row)
+                        if expected == formula:
+                            run.last_row = row
+                            if formula_values:
+                                run.values.append(value_of(kind, raw))
+                            continue
+                options = attribute_map(formula_attributes) if formula_attributes else attributes[""]
+                value = value_of(kind, raw) if formula_values else None
+                add_formula(row, column, formula, options.get("t"), options.get("ref"), options.get("si"), value)
+        except (ValueError, XlgenError) as error:  # a value that is not one: name its cell
+            if letters is None:
+                raise
+            raise XlgenError(f"cell {letters}{digits}: {error}") from None
         if position != end:
             raise Irregular
 

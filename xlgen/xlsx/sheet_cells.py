@@ -14,11 +14,15 @@ import bisect
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
-from ..cells import cell_name
+from ..cells import cell_name, parse_range
 from ..errors import XlgenError
 from ..formula.runs import RowTemplate
 from ..values import Value, as_error
 from .xml_text import ooxml_unescape
+
+# Cells of a sheet's multi-cell array formulas that an evaluator may have to hold: two full columns (a
+# million-row sheet of 1x2 LAMBDA results). An area claiming the rest of the grid is refused before its cells exist.
+MAX_ARRAY_CELLS = 2 * 1_048_576
 
 
 @dataclass(slots=True)
@@ -179,6 +183,14 @@ class ArrayRefs(Mapping):
         return sum(run.last_row - run.first_row + 1 for run in self._cells.runs if run.array_ref is not None)
 
 
+def number(text: str) -> float:
+    """A number as the file stores it, in Excel's syntax: no nan, no inf, no digit separators."""
+    value = float(text)
+    if value - value != 0 or "_" in text:  # value - value is nan for nan and for ±inf
+        raise ValueError(f"{text[:40]!r} is not a number in Excel's syntax")
+    return value
+
+
 class SheetBuilder:
     """Collects one sheet's cells, in document order, into :class:`SheetCells` (formulas into runs).
 
@@ -192,15 +204,19 @@ class SheetBuilder:
         self.keep_values = formula_values
         self.open: dict[int, FormulaRun] = {}  # column -> the run that the next row may extend
         self.masters: dict[str, tuple[str, int, int]] = {}  # shared formula index -> (text, row, column)
+        self.array_cells = 0  # cells of the multi-cell array formulas so far
 
     def value(self, kind: str, text: str | None) -> Value:
         if text is None:
             return None
         if kind == "n":
-            return float(text) if text.strip() else None  # <v/>: no cached value
+            return number(text) if text.strip() else None  # <v/>: no cached value
         if kind == "s":
             try:
-                return self.strings[int(text)]
+                index = int(text)
+                if index < 0:
+                    raise IndexError
+                return self.strings[index]
             except (IndexError, ValueError):
                 raise XlgenError(f"shared string {text!r} does not exist") from None
         if kind == "b":
@@ -229,6 +245,8 @@ class SheetBuilder:
         array_ref = None
         if kind == "array":
             array_ref = "self" if ref in (None, cell_name(row, column)) else ref
+            if array_ref != "self":
+                self._count_array_cells(row, column, array_ref)
         text = text or ""
         if extends and run.shared is None and run.array_ref == array_ref and array_ref in (None, "self"):
             if run.template is None:
@@ -237,6 +255,17 @@ class SheetBuilder:
                 self.extend(run, row, value)
                 return
         self.start(FormulaRun(column, row, row, text=text, array_ref=array_ref), value)
+
+    def _count_array_cells(self, row: int, column: int, ref: str) -> None:
+        """Refuse array areas beyond :data:`MAX_ARRAY_CELLS` before anything holds their cells."""
+        try:
+            area = parse_range(ref, default_sheet="-")
+        except XlgenError:
+            return  # not an area: the evaluator reports the cell
+        self.array_cells += area.size
+        if self.array_cells > MAX_ARRAY_CELLS:
+            raise XlgenError(f"the array formula at {cell_name(row, column)} fills {ref} ({area.size:,} cells); "
+                             f"xlgen evaluates at most {MAX_ARRAY_CELLS:,} array-formula cells in a sheet")
 
     def start(self, run: FormulaRun, value: Value) -> None:
         if self.keep_values:
