@@ -96,25 +96,48 @@ def command_check(args: argparse.Namespace) -> int:
     from .discovery import workbook_paths
     from .results import exit_code
     from .engines import get_engine
+    from .gradebook import (CheckOptions, Progress, check_in_processes, check_one, default_jobs, gradebook_csv,
+                            gradebook_row)
     from .report import html_report, json_report, junit_report, summary_line, terminal_lines
 
     paths = workbook_paths(args.paths)
-    engine = get_engine(args.engine)
-    interactive = sys.stderr.isatty() and len(paths) > 1
+    jobs = args.jobs if args.jobs is not None else (default_jobs() if args.gradebook else 1)
+    if jobs < 1:
+        raise XlgenError(f"--jobs must be 1 or more, got {jobs}")
+    if args.gradebook or jobs > 1:
+        options = CheckOptions(args.engine, args.spec, args.reference, args.rtol, args.atol)
+        progress = Progress(len(paths), sys.stderr) if args.gradebook else None
+        if jobs > 1 and len(paths) > 1:
+            results = check_in_processes(paths, options, jobs, done=progress)
+        else:
+            results = []
+            for index, path in enumerate(paths):
+                results.append(check_one(path, options))
+                if progress:
+                    progress(index, results[-1])
+        if progress:
+            progress.close()
+    else:
+        engine = get_engine(args.engine)
+        interactive = sys.stderr.isatty() and len(paths) > 1
 
-    def progress(index: int, total: int, path) -> None:
+        def progress(index: int, total: int, path) -> None:
+            if interactive:
+                print(f"\r[{index}/{total}] {path}", end="", file=sys.stderr, flush=True)
+
+        results = check_paths(paths, engine, spec=args.spec, reference=args.reference,
+                              rtol=RTOL if args.rtol is None else args.rtol,
+                              atol=ATOL if args.atol is None else args.atol, progress=progress)
         if interactive:
-            print(f"\r[{index}/{total}] {path}", end="", file=sys.stderr, flush=True)
-
-    results = check_paths(paths, engine, spec=args.spec, reference=args.reference,
-                          rtol=RTOL if args.rtol is None else args.rtol,
-                          atol=ATOL if args.atol is None else args.atol, progress=progress)
-    if interactive:
-        print("\r" + " " * 60 + "\r", end="", file=sys.stderr)
-    for result in results:
-        for line in terminal_lines(result):
-            print(line)
+            print("\r" + " " * 60 + "\r", end="", file=sys.stderr)
+    if not args.gradebook:  # with a gradebook, each file had its line as it finished
+        for result in results:
+            for line in terminal_lines(result):
+                print(line)
     print(summary_line(results))
+    if args.gradebook:
+        atomic_write_text(args.gradebook, gradebook_csv([gradebook_row(result) for result in results]))
+        print(f"wrote {args.gradebook}")
     if args.json == "-":
         sys.stdout.write(json_report(results) + "\n")
     elif args.json:
@@ -181,6 +204,10 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--json", metavar="FILE", help="machine-readable report ('-': standard output)")
     check.add_argument("--html", metavar="FILE", help="the checked cells as HTML tables, mismatches highlighted")
     check.add_argument("--junit", metavar="FILE", help="JUnit XML, one test case per workbook")
+    check.add_argument("--jobs", type=int, metavar="N",
+                       help="check in N processes (default: 1; with --gradebook, the cores)")
+    check.add_argument("--gradebook", metavar="FILE",
+                       help="CSV, one row per workbook: status, quantities right, first wrong cell, reason")
     check.set_defaults(run=command_check)
 
     plot = commands.add_parser("plot", help="PNGs of an experiment's charts, drawn from the reference")

@@ -29,9 +29,6 @@ STATUS = {
     "changed": "changed",
 }
 
-Cell = tuple[str, int, int]  # (case-folded sheet, row, column)
-
-
 @dataclass
 class Grade:
     """How far one quantity of an exercise is done."""
@@ -64,43 +61,43 @@ class Grade:
         }
 
 
+class Inheritance:
+    """Which mismatching cells are wrong by themselves, and which only read another mismatching cell."""
+
+    def __init__(self, mismatches: Sequence[CellResult]):
+        self._shapes = ShapeCache()
+        self._by_cell = {(c.sheet.casefold(), *parse_cell(c.cell)): c for c in mismatches}
+        self._upstream: dict[int, CellResult | None] = {}
+
+    def upstream(self, cell: CellResult) -> CellResult | None:
+        """A mismatching cell that ``cell`` reads, or None when it is wrong by itself (or empty, or typed in)."""
+        if cell.workbook_value is None or not cell.formula:
+            return None
+        if id(cell) not in self._upstream:
+            row, column = parse_cell(cell.cell)
+            own = (cell.sheet.casefold(), row, column)
+            read = (precedents(cell.formula, cell.sheet, row, column, self._shapes) - {own}) & self._by_cell.keys()
+            self._upstream[id(cell)] = self._by_cell[min(read)] if read else None
+        return self._upstream[id(cell)]
+
+    def root(self, cell: CellResult) -> CellResult:
+        """The cell where the error that reaches ``cell`` starts."""
+        seen = set()
+        while (above := self.upstream(cell)) is not None and id(above) not in seen:
+            seen.add(id(cell))
+            cell = above
+        return cell
+
+
 def grade(result: WorkbookResult, hints: Mapping[str, str],
           formulas: Mapping[tuple[str, int, int], str]) -> list[Grade]:
     """The grade of each blanked quantity of ``result`` (a checked exercise), then each given one it changed.
 
     ``formulas`` maps (sheet, row, column) to the formula of each formula cell.
     """
-    shapes = ShapeCache()
-
-    def reads(cell: CellResult) -> set[Cell]:
-        row, column = parse_cell(cell.cell)
-        return precedents(cell.formula, cell.sheet, row, column, shapes)
-
     mismatches = [c for c in result.cells if c.status == "mismatch"]
-    wrong = {(c.sheet.casefold(), *parse_cell(c.cell)) for c in mismatches}
-
-    by_cell = {(c.sheet.casefold(), *parse_cell(c.cell)): c for c in mismatches}
-
-    found: dict[int, Any] = {}
-
-    def upstream(cell):
-        """A mismatching cell this one reads, or None when it is wrong by itself."""
-        if cell.workbook_value is None or not cell.formula:
-            return None
-        if id(cell) not in found:
-            own = (cell.sheet.casefold(), *parse_cell(cell.cell))
-            read = (reads(cell) - {own}) & wrong
-            found[id(cell)] = by_cell[min(read)] if read else None
-        return found[id(cell)]
-
-    def root(cell):
-        """The cell where the error that reaches ``cell`` starts."""
-        seen = set()
-        while (above := upstream(cell)) is not None and id(above) not in seen:
-            seen.add(id(cell))
-            cell = above
-        return cell
-
+    inheritance = Inheritance(mismatches)
+    upstream, root = inheritance.upstream, inheritance.root
     by_quantity: dict[str, list] = {}
     for cell in mismatches:
         by_quantity.setdefault(cell.quantity, []).append(cell)
