@@ -41,7 +41,18 @@ def number_text(number: float) -> str:
 
 
 class _Worksheet(_XlsxWorksheet):
-    """XlsxWriter's worksheet, writing numbers with every digit they need."""
+    """XlsxWriter's worksheet, writing numbers with every digit they need, and formulas as given."""
+
+    def _prepare_formula(self, formula, expand_future_functions=False):
+        # Formulas arrive in Excel's storage form (xlgen.storage adds _xlfn. and _xlpm.); XlsxWriter's own
+        # prefixing, some thirty regular expressions a cell, would only slow a long sheet down.
+        if formula.startswith("{"):
+            formula = formula[1:]
+        if formula.startswith("="):
+            formula = formula[1:]
+        if formula.endswith("}"):
+            formula = formula[:-1]
+        return formula
 
     def _xml_number_element(self, number, attributes=()) -> None:
         attr = "".join(f' {key}="{self._escape_attributes(value)}"' for key, value in attributes)
