@@ -1,0 +1,147 @@
+"""End to end: ``xlgen check`` of generated basic-SGD workbooks, beside LibreOffice and ``formulas``, in one run.
+
+    python -m benchmarks.check                          # 1,015 / 10,005 / 100,021 rows, plain, LET, LAMBDA
+    python -m benchmarks.check --epochs 35,345 --repeat 3
+
+The workbooks are what ``xlgen build basic-sgd --set epochs=N --variant V``
+writes (29 data rows an epoch, 13 formula cells a row), kept in ``--cache``.
+Each measurement is a fresh process: its wall time and its peak resident set
+(with the processes it waited for). Rows of the table:
+
+- ``xlgen check``: read, evaluate with the ``fast`` engine, compute the
+  reference, compare every cell (the command a user runs);
+- ``soffice``: LibreOffice's own recalculate-and-save of the same file
+  (``--convert-to xlsx``, recalculation forced on load), which does less
+  (no values read back, no comparison); it cannot evaluate LAMBDA, so the
+  LAMBDA form is skipped;
+- ``formulas``: ``xlgen check --engine formulas``, only up to
+  ``--formulas-max-rows`` (it needs about 2 ms a cell).
+
+Times on a shared machine move with its load, so compare the ratios printed
+beside each other (LET and LAMBDA against plain, peers against ``xlgen
+check``, 10x the rows against 10x the time), which come from the same run.
+Start-up is timed on a shipped 29-row workbook and ``xlgen list``, as the
+median of ``--repeat`` runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from benchmarks.run import _PROFILE, machine
+
+ROOT = Path(__file__).resolve().parents[1]
+FORMS = {"plain": "basic-sgd.xlsx", "let": "basic-sgd-let.xlsx", "lambda": "basic-sgd-lambda.xlsx"}
+EPOCHS = (35, 345, 3449)  # 1,015, 10,005 and 100,021 data rows
+ROWS_PER_EPOCH = 29
+
+
+def timed(command: list[str], timeout: float) -> tuple[float, float, int]:
+    """(wall seconds, peak MB, exit code) of one command in a fresh process."""
+    start = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
+    deadline = start + timeout
+    while True:
+        pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+        if pid:
+            break
+        if time.perf_counter() > deadline:
+            process.kill()
+            process.wait()
+            return float("inf"), 0.0, -1
+        time.sleep(0.005)
+    return time.perf_counter() - start, usage.ru_maxrss / 1024, os.waitstatus_to_exitcode(status)
+
+
+def xlgen(*args: str) -> list[str]:
+    return [sys.executable, "-m", "xlgen.cli", *args]
+
+
+def workbook(cache: Path, epochs: int, form: str) -> Path:
+    folder = cache / f"basic-sgd-{epochs}"
+    path = folder / FORMS[form]
+    if not path.exists():
+        subprocess.run(xlgen("build", "basic-sgd", "--variant", form, "--set", f"epochs={epochs}",
+                             "--out", str(folder)), check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
+    return path
+
+
+def soffice(path: Path, timeout: float) -> tuple[float, float, int]:
+    program = shutil.which("soffice") or shutil.which("libreoffice")
+    if program is None:
+        return float("nan"), 0.0, -1
+    with tempfile.TemporaryDirectory(prefix="xlgen-bench-lo-") as work:
+        profile = Path(work) / "profile"
+        (profile / "user").mkdir(parents=True)
+        (profile / "user" / "registrymodifications.xcu").write_text(_PROFILE)
+        return timed([program, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore",
+                      "--convert-to", "xlsx", "--outdir", str(Path(work) / "out"), str(path)], timeout)
+
+
+def median_time(command: list[str], repeat: int) -> float:
+    return statistics.median(timed(command, 60)[0] for _ in range(repeat))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--epochs", default=",".join(map(str, EPOCHS)), help="sizes, in epochs of 29 rows")
+    parser.add_argument("--forms", default=",".join(FORMS))
+    parser.add_argument("--peers", default="soffice,formulas", help="soffice, formulas (or none)")
+    parser.add_argument("--formulas-max-rows", type=int, default=1_100)
+    parser.add_argument("--repeat", type=int, default=5, help="runs of each start-up measurement")
+    parser.add_argument("--timeout", type=float, default=600.0)
+    parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "xlgen-benchmark-check")
+    args = parser.parse_args(argv)
+    sizes = [int(e) for e in args.epochs.split(",")]
+    forms = args.forms.split(",")
+    peers = [p for p in args.peers.split(",") if p and p != "none"]
+
+    print(f"machine: {machine()}; load average {os.getloadavg()[0]:.1f}")
+    shipped = ROOT / "workbooks" / "basic-sgd.xlsx"
+    print(f"start-up, median of {args.repeat}: `xlgen list` {median_time(xlgen('list'), args.repeat):.2f} s; "
+          f"`xlgen check` of the shipped 29-row {shipped.name} "
+          f"{median_time(xlgen('check', str(shipped)), args.repeat):.2f} s; "
+          f"`python -c pass` {median_time([sys.executable, '-c', 'pass'], args.repeat):.2f} s")
+    header = f"{'rows':>7} {'form':<6} {'command':<16} {'seconds':>8} {'peak MB':>8} {'exit':>4} {'ratio':>22}"
+    print(header)
+    print("-" * len(header))
+    checks: dict[tuple[int, str], float] = {}
+    for epochs in sizes:
+        rows = epochs * ROWS_PER_EPOCH
+        for form in forms:
+            path = workbook(args.cache, epochs, form)
+            seconds, peak, code = timed(xlgen("check", str(path)), args.timeout)
+            checks[(epochs, form)] = seconds
+            plain = checks.get((epochs, "plain"))
+            ratio = f"{seconds / plain:.2f}x plain" if form != "plain" and plain else ""
+            print(f"{rows:>7} {form:<6} {'xlgen check':<16} {seconds:>8.2f} {peak:>8.0f} {code:>4} {ratio:>22}",
+                  flush=True)
+            for peer in peers:
+                if peer == "soffice" and form == "lambda":
+                    continue  # LibreOffice cannot evaluate LAMBDA
+                if peer == "formulas" and rows > args.formulas_max_rows:
+                    continue
+                if peer == "soffice":
+                    result = soffice(path, args.timeout)
+                else:
+                    result = timed(xlgen("check", str(path), "--engine", "formulas"), args.timeout)
+                print(f"{rows:>7} {form:<6} {peer:<16} {result[0]:>8.2f} {result[1]:>8.0f} {result[2]:>4} "
+                      f"{result[0] / seconds:>14.1f}x check", flush=True)
+    for first, second in zip(sizes, sizes[1:]):
+        for form in forms:
+            growth = checks[(second, form)] / checks[(first, form)]
+            print(f"linearity {form}: {second / first:.0f}x the rows ({first * ROWS_PER_EPOCH:,} -> "
+                  f"{second * ROWS_PER_EPOCH:,}) costs {growth:.1f}x the time")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
