@@ -1,14 +1,14 @@
 """xlgen: formula-driven Excel workbooks for SGD, momentum and weight decay, checked against a numpy reference.
 
-The Python API has the command line's verbs: :func:`reference`, :func:`build`
-and :func:`check` (see :mod:`xlgen.api`).
+The Python API has the command line's verbs: :func:`reference`, :func:`build`,
+:func:`check` and :func:`explain` (see :mod:`xlgen.api`).
 """
 
 from __future__ import annotations
 
 __version__ = "0.1.0"
 
-_API = ("CheckResult", "build", "check", "reference")
+_API = ("CheckResult", "build", "check", "explain", "reference")
 
 
 def __getattr__(name: str):
@@ -20,4 +20,4 @@ def __getattr__(name: str):
     raise AttributeError(f"module 'xlgen' has no attribute {name!r}")
 
 
-__all__ = ["CheckResult", "build", "check", "reference", "__version__"]
+__all__ = ["CheckResult", "build", "check", "explain", "reference", "__version__"]

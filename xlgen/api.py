@@ -144,3 +144,21 @@ def check(path: str | Path | Sequence[str | Path], engine: str = "fast", spec: s
     results = check_paths(workbook_paths(paths), get_engine(engine), spec=spec, reference=reference,
                           rtol=rtol, atol=atol)
     return CheckResult(results)
+
+
+def explain(path: str | Path, cell: str, spec: str | Path | None = None) -> pd.DataFrame:
+    """Excel's *Evaluate Formula* for one cell: every cell, name, LET variable and LAMBDA call of its formula
+    with its value, in order, and the reference's value where the workbook's manifest or ``spec`` has one.
+
+    ``table.attrs`` holds the cell, its formula laid out (``attrs["layout"]``), the quantity and step, the
+    reference's value and, when they differ, where the formula first leaves the reference
+    (``attrs["divergence"]``).
+
+    >>> import xlgen
+    >>> steps = xlgen.explain(xlgen.build("basic-sgd", variant="let"), "'basic-sgd'!G11")
+    >>> list(steps["kind"])[-1]
+    'result'
+    """
+    from .explanation import explain as explain_cell
+
+    return explain_cell(path, cell, spec).frame()

@@ -149,6 +149,14 @@ def command_check(args: argparse.Namespace) -> int:
     return exit_code(results)
 
 
+def command_explain(args: argparse.Namespace) -> int:
+    from .explanation import explain
+
+    for line in explain(args.path, args.cell, spec=args.spec).lines():
+        print(line)
+    return 0
+
+
 def command_plot(args: argparse.Namespace) -> int:
     from .plot import plot
 
@@ -209,6 +217,14 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--gradebook", metavar="FILE",
                        help="CSV, one row per workbook: status, quantities right, first wrong cell, reason")
     check.set_defaults(run=command_check)
+
+    explain = commands.add_parser("explain", help="one cell's formula laid out and evaluated step by step, "
+                                  "against the reference where the workbook is checked")
+    explain.add_argument("path", metavar="PATH", help="the workbook")
+    explain.add_argument("cell", metavar="CELL", help="the cell, like momentum!J17 or \"'My SGD'!C23\"")
+    explain.add_argument("--spec", metavar="FILE", help="TOML spec (or a shipped spec's name) for a workbook "
+                         "xlgen did not write")
+    explain.set_defaults(run=command_explain)
 
     plot = commands.add_parser("plot", help="PNGs of an experiment's charts, drawn from the reference")
     plot.add_argument("name", help="an experiment from `xlgen list`")

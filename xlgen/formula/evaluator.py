@@ -173,6 +173,27 @@ class WorkbookEvaluator:
         finally:
             self._running.discard(key)
 
+    def formula_at(self, sheet: str, row: int, column: int) -> n.Node | None:
+        """The tree of the formula in a cell (relative to that cell), or None for a constant or empty cell."""
+        piece = self._state(sheet).piece_at(row, column)
+        return None if piece is None else piece.tree
+
+    def traced(self, sheet: str, row: int, column: int, trace, book=None) -> object:
+        """What the cell shows, computed once more with every node of its formula reported to ``trace``
+        (:data:`~.interpreter.Trace`); the cells it reads come from ``book`` (default: this workbook)."""
+        piece = self._state(sheet).piece_at(row, column)
+        self.evaluate([Range(sheet, row, column, row, column)])  # what it reads, computed first
+        context = Context(book or self, sheet, row, column, array=piece.array)
+        limit = sys.getrecursionlimit()
+        sys.setrecursionlimit(max(limit, _RECURSION_LIMIT))
+        try:
+            result = compile_tree(piece.tree, sheet, self, trace)(context)
+        finally:
+            sys.setrecursionlimit(limit)
+        if piece.array:
+            return array_result(context, result, 1, 1)[0][0]
+        return cell_result(context, result)
+
     # -- ordering -------------------------------------------------------------------------------
 
     def _order(self, targets: list[object]) -> list[object]:

@@ -47,9 +47,16 @@ class Scope(Protocol):
         """The compiled defined name ``key`` as sheet ``sheet`` sees it, or None."""
 
 
-def compile_tree(tree: n.Node, sheet: str, scope: Scope) -> Compiled:
-    """``tree`` as a closure returning the formula's raw result (possibly a :class:`Ref` or :class:`Array`)."""
-    return _Compiler(sheet, scope).raw(tree, frozenset())
+Trace = Callable[[n.Node, Context, object], object]
+"""``trace(node, context, result) -> result``: told each node's result as it is computed (see :mod:`xlgen.explain`)."""
+
+
+def compile_tree(tree: n.Node, sheet: str, scope: Scope, trace: Trace | None = None) -> Compiled:
+    """``tree`` as a closure returning the formula's raw result (possibly a :class:`Ref` or :class:`Array`).
+
+    With ``trace``, every node of the tree reports its result, in the order Excel computes them.
+    """
+    return _Compiler(sheet, scope, trace).raw(tree, frozenset())
 
 
 def cell_result(context: Context, result: object) -> object:
@@ -97,14 +104,23 @@ def _unsupported(reason: str) -> Compiled:
 
 
 class _Compiler:
-    def __init__(self, sheet: str, scope: Scope):
+    def __init__(self, sheet: str, scope: Scope, trace: Trace | None = None):
         self.sheet = sheet
         self.scope = scope
+        self.trace = trace
 
     # -- references and values ------------------------------------------------------------------
 
     def raw(self, node: n.Node, local: frozenset[str]) -> Compiled:
         """A closure giving the node's result as is (references stay :class:`Ref`)."""
+        compiled = self.untraced(node, local)
+        return compiled if self.trace is None else self.traced(node, compiled)
+
+    def traced(self, node: n.Node, compiled: Compiled) -> Compiled:
+        trace = self.trace
+        return lambda context: trace(node, context, compiled(context))
+
+    def untraced(self, node: n.Node, local: frozenset[str]) -> Compiled:
         kind = type(node)
         if kind is n.Number or kind is n.Text or kind is n.Logical or kind is n.Error:
             return _constant(node.value)
@@ -135,7 +151,8 @@ class _Compiler:
     def value(self, node: n.Node, local: frozenset[str]) -> Compiled:
         """A closure giving the node's value: references read (one cell's value, or an :class:`Array`)."""
         if type(node) is n.Cell:
-            return self.cell_value(node)
+            read = self.cell_value(node)
+            return read if self.trace is None else self.traced(node, read)
         raw = self.raw(node, local)
         if type(node) is n.Name and node.sheet is None and node.key in local:
             return self.variable_value(node.key, raw)

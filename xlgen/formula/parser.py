@@ -108,6 +108,26 @@ def parameter_key(key: str) -> tuple[str, bool]:
     return (key[len(_OPTIONAL_PREFIX):], True) if key.startswith(_OPTIONAL_PREFIX) else (key, False)
 
 
+def spellings(text: str) -> dict[str, str]:
+    """How ``text`` writes its names, for showing them: key -> the first spelling, without Excel's prefixes
+    (``_xlpm.Err`` -> ``Err``, ``_xlop.n`` -> ``n``). The tree keeps only case-folded keys."""
+    found: dict[str, str] = {}
+    for kind, value in _tokens(text[1:] if text.startswith("=") else text):
+        if kind == "func":
+            value = value.rpartition(":")[2]
+            key = name_key(function_name(value))
+        elif kind == "ref" and _NAME.match(value) and not _REFERENCE.match(value) and "!" not in value:
+            key = parameter_key(name_key(value))[0]
+        else:
+            continue
+        shown = value
+        for prefix in (*_FUNCTION_PREFIXES, _PARAMETER_PREFIX, _OPTIONAL_PREFIX):
+            if shown.lower().startswith(prefix):
+                shown = shown[len(prefix):]
+        found.setdefault(key, shown)
+    return found
+
+
 def _tokens(text: str) -> list[tuple[str, object]]:
     """(kind, value) pairs: num, text, bool, error, ref, func, open, close, comma, semicolon,
     array_open, array_close, prefix, infix, postfix, space."""
