@@ -121,3 +121,106 @@ def test_an_external_worksheet_part_is_never_read(capsys, tmp_path):
                   b'Target="file:///etc/passwd" TargetMode="External"')
     code, text = check(capsys, path)
     assert code == 2 and "links to a part outside the file" in text, text
+
+
+# ------------------------------------------------------------------ sizes and values from a manifest or spec
+
+MANIFEST = "xl/worksheets/sheet2.xml"
+
+
+@pytest.mark.parametrize("epochs, words", [
+    (b"1000000000", "epochs is 1e+09, more than the 174 cells"),
+    (b"100000", "epochs is 100000, more than the 174 cells"),
+    (b"7", "the reference would have 203 values"),  # fits the cap, not the sheet: told before the run
+    (b"0", "epochs must be at least 1"),
+    (b"2.5", "epochs must be a whole number"),
+])
+def test_lengths_from_the_manifest_are_checked_before_the_reference_runs(capsys, tmp_path, epochs, words):
+    path = edited(tmp_path, MANIFEST, b'<c r="C16"><v>6</v></c>', b'<c r="C16"><v>' + epochs + b"</v></c>")
+    code, text = check(capsys, path, "--json", tmp_path / "report.json")
+    assert code == 2 and words in text, text
+
+
+@pytest.mark.parametrize("old, new, words", [
+    (b"ROWS('basic-sgd'!$E$11:$E$184)", b"ROWS('basic-sgd'!A1:XFD1048576)", "must be one row or one column"),
+    (b"ROWS('basic-sgd'!$C$11:$C$39)", b"ROWS('basic-sgd'!A1:XFD1048576)", "not an area"),  # x, a column
+    (b"ROWS('basic-sgd'!$B$5:$B$5)", b"ROWS('basic-sgd'!B5:B1048576)", "must be one cell, not 1,048,572"),  # lr
+])
+def test_ranges_the_sheet_cannot_mean_are_refused_before_reading(capsys, tmp_path, old, new, words):
+    code, text = check(capsys, edited(tmp_path, MANIFEST, old, new))
+    assert code == 2 and words in text, text
+
+
+def basic_spec(tmp: Path, params: str = "", columns: str = 'b = "basic-sgd!E11:E184"') -> Path:
+    """A spec of basic-sgd.xlsx; ``params`` lines replace the input cells of the same names."""
+    cells = {"x": "C11:C39", "y": "D11:D39", "lr": "B5", "b0": "C5", "a0": "D5", "fd_step": "E5"}
+    given = {line.partition("=")[0].strip() for line in params.splitlines()}
+    lines = [f'{name} = "basic-sgd!{cell}"' for name, cell in cells.items() if name not in given]
+    path = tmp / "spec.toml"
+    path.write_text(f'experiment = "basic-sgd"\n[params]\n' + "\n".join(lines) + f"\n{params}\n[columns]\n{columns}\n")
+    return path
+
+
+def test_a_spec_like_the_manifest_passes(capsys, tmp_path):
+    code, text = check(capsys, SOURCE, "--spec", basic_spec(tmp_path, "epochs = 6"))
+    assert code == 0, text
+
+
+@pytest.mark.parametrize("params, columns, words", [
+    ("epochs = 1000000000", 'b = "basic-sgd!E11:E184"', "params.epochs is 1e+09, more than the 174 cells"),
+    ("epochs = 0", 'b = "basic-sgd!E11:E184"', "epochs must be at least 1"),
+    ("epochs = 6\nb0 = nan", 'b = "basic-sgd!E11:E184"', "params.b0 is nan, not a finite number"),
+    ("epochs = 6\nb0 = inf", 'b = "basic-sgd!E11:E184"', "params.b0 is inf, not a finite number"),
+    ("epochs = 6", 'b = "basic-sgd!E11:"', "ends with ':'"),
+    ("epochs = 6", 'b = "basic-sgd!A1:XFD1048576"', "must be one row or one column"),
+])
+def test_spec_values_no_workbook_can_hold_are_spec_errors(capsys, tmp_path, params, columns, words):
+    code, text = check(capsys, SOURCE, "--spec", basic_spec(tmp_path, params, columns))
+    assert code == 2 and words in text, text
+
+
+def test_an_error_value_in_an_input_cell_is_shown_as_excel_shows_it(capsys, tmp_path):
+    path = edited(tmp_path, SHEET, b'<c r="B5" s="4"><v>0.0001</v></c>', b'<c r="B5" s="4" t="e"><v>#NUM!</v></c>')
+    code, text = check(capsys, path)
+    assert code == 2 and "input lr at basic-sgd!B5 is #NUM!, not a number" in text, text
+    assert "ExcelError" not in text
+
+
+# ------------------------------------------------------------------ the command line
+
+
+@pytest.mark.parametrize("option", ["--json", "--html", "--junit"])
+def test_a_report_is_never_written_over_an_input(capsys, tmp_path, option):
+    workbook = shutil.copy(SOURCE, tmp_path / "wb.xlsx")
+    (tmp_path / "sub").mkdir()
+    os.link(workbook, tmp_path / "same.xlsx")
+    for spelling in (workbook, tmp_path / "sub" / ".." / "wb.xlsx", tmp_path / "same.xlsx"):
+        code, text = check(capsys, workbook, option, spelling)
+        assert code == 2 and "refusing to write a report over it" in text, text
+    spec = basic_spec(tmp_path, "epochs = 6")
+    code, text = check(capsys, workbook, "--spec", spec, option, spec)
+    assert code == 2 and "refusing to write a report over it" in text, text
+
+
+@pytest.mark.parametrize("tolerance", ["inf", "nan", "-1e-9", "-inf"])
+def test_tolerances_that_would_pass_anything_are_refused(capsys, tolerance):
+    for option in ("--rtol", "--atol"):
+        code, text = check(capsys, SOURCE, f"{option}={tolerance}")
+        assert code == 2 and f"--{option[2:]} must be a finite number of at least 0" in text, text
+
+
+def test_a_named_pipe_in_a_folder_is_skipped_and_never_opened(tmp_path):
+    import subprocess
+    import sys
+
+    shutil.copy(SOURCE, tmp_path / "a.xlsx")
+    os.mkfifo(tmp_path / "b.xlsx")
+    environment = {**os.environ, "PYTHONPATH": str(ROOT)}
+    run = subprocess.run([sys.executable, "-m", "xlgen", "check", str(tmp_path)], capture_output=True, text=True,
+                         timeout=120, env=environment)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert f"SKIP   {tmp_path / 'b.xlsx'}: is a named pipe, not a file" in run.stdout
+    assert run.stdout.strip().splitlines()[-1] == "1 passed, 0 failed"
+    named = subprocess.run([sys.executable, "-m", "xlgen", "check", str(tmp_path / "b.xlsx")], capture_output=True,
+                           text=True, timeout=120, env=environment)
+    assert named.returncode == 2 and "is a named pipe, not a file" in named.stdout + named.stderr

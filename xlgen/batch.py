@@ -7,7 +7,7 @@ from pathlib import Path
 
 from .cells import Range
 from .checker import compare
-from .compare import ATOL, RTOL
+from .compare import ATOL, RTOL, check_tolerances
 from .engines import Engine
 from .errors import one_line
 from .grading import grade
@@ -21,6 +21,7 @@ def check_paths(paths: Sequence[Path], engine: Engine, spec: str | Path | None =
                 rtol: float = RTOL, atol: float = ATOL, progress: Callable[[int, int, Path], None] | None = None
                 ) -> list[WorkbookResult]:
     """Check every workbook; a workbook that cannot be checked gets an ``error`` result, the rest go on."""
+    check_tolerances(rtol, atol)
     prepared: list[tuple[Path, Target | None, list[Range], str | None]] = []
     for path in paths:
         problem = describe(path)

@@ -21,7 +21,7 @@ from .errors import XlgenError
 from .results import WorkbookResult, cell_result
 from .cells import Range
 from .spec import Target
-from .target import read_params
+from .target import check_lengths, read_params
 
 
 def compare(path: Path, target: Target, result: EngineResult, ranges: list[Range], engine: str,
@@ -29,6 +29,7 @@ def compare(path: Path, target: Target, result: EngineResult, ranges: list[Range
     """Join the engine's values to the reference table and compare every quantity cell."""
     outcome = WorkbookResult(str(path), target.experiment, target.variant, engine, notes=list(result.notes))
     params = read_params(path, target, ranges, result.values)
+    check_lengths(path, target, params)
     table = reference_for(target, params)
     per_epoch = table.attrs.get("epochs")
     by_range = dict(zip(ranges, result.values))

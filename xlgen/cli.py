@@ -92,15 +92,22 @@ def command_build(args: argparse.Namespace) -> int:
 def command_check(args: argparse.Namespace) -> int:
     from .atomic import atomic_write_text
     from .batch import check_paths
-    from .compare import ATOL, RTOL
-    from .discovery import workbook_paths
+    from .compare import ATOL, RTOL, check_tolerances
+    from .discovery import refuse_outputs_over_inputs, workbook_paths
     from .results import exit_code
     from .engines import get_engine
     from .gradebook import (CheckOptions, Progress, check_in_processes, check_one, default_jobs, gradebook_csv,
                             gradebook_row)
     from .report import html_report, json_report, junit_report, summary_line, terminal_lines
 
-    paths = workbook_paths(args.paths)
+    def skipped(path, why: str) -> None:
+        print(f"SKIP   {path}: {why}")
+
+    paths = workbook_paths(args.paths, skipped)
+    inputs = [*paths, *([args.spec] if args.spec else []),
+              *([args.reference.rpartition(":")[0]] if args.reference else [])]
+    refuse_outputs_over_inputs([args.json, args.html, args.junit, args.gradebook], inputs)
+    check_tolerances(RTOL if args.rtol is None else args.rtol, ATOL if args.atol is None else args.atol)
     jobs = args.jobs if args.jobs is not None else (default_jobs() if args.gradebook else 1)
     if jobs < 1:
         raise XlgenError(f"--jobs must be 1 or more, got {jobs}")

@@ -23,6 +23,15 @@ ATOL = 1e-12
 MARK_ERRORS = frozenset({"#NUM!", "#DIV/0!", "#VALUE!"})
 
 
+def check_tolerances(rtol: float, atol: float) -> None:
+    """Tolerances are finite and not negative: ``--rtol inf`` would pass any workbook."""
+    from .errors import XlgenError
+
+    for name, value in (("rtol", rtol), ("atol", atol)):
+        if not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
+            raise XlgenError(f"--{name} must be a finite number of at least 0, got {value!r}")
+
+
 @dataclass
 class QuantityComparison:
     """One quantity's cells compared at once: the values side by side, and each cell's status and errors."""

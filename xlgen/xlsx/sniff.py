@@ -17,6 +17,11 @@ MAX_SCAN = 64 << 20  # bytes of a compound file searched for the encryption stre
 
 def describe(path: Path) -> str | None:
     """Why ``path`` is not an .xlsx/.xlsm workbook, or None when it looks like one."""
+    from ..discovery import not_a_regular_file
+
+    why = not_a_regular_file(path)
+    if why is not None:
+        return why  # never opened: a named pipe would block until someone writes to it
     try:
         with open(path, "rb") as stream:
             head = stream.read(1 << 16)
