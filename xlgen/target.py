@@ -89,7 +89,7 @@ def check_lengths(path: Path, target: Target, params: dict[str, Any]) -> None:
     for quantity, source in target.quantities.items():
         unit = len(trial) if quantity in trial.columns else len(per_epoch) if quantity in per_epoch.columns else None
         if unit is not None and unit * scale != source.size:
-            raise XlgenError(f"{path}: {quantity} at {source} has {source.size:,} cells, the reference would have "
+            raise XlgenError(f"{path}: {quantity} at {source} has {source.size:,} cells, the reference "
                              f"{unit * scale:,} values (are epochs or data of another length?)")
 
 
