@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import pandas as pd
 
-from .registry import EXPERIMENTS, Experiment, Quantity, register
+from .registry import EXPERIMENTS, Experiment, Parameter, Quantity, register
 
 # Importing the experiment modules fills the registry.
 from . import graddesc  # noqa: E402,F401  (the graddesc workbook's sheets)
@@ -47,4 +47,4 @@ def run(name: str, **params: Any) -> pd.DataFrame:
     return experiment(name).run(**params)
 
 
-__all__ = ["EXPERIMENTS", "Experiment", "Quantity", "experiment", "register", "run"]
+__all__ = ["EXPERIMENTS", "Experiment", "Parameter", "Quantity", "experiment", "register", "run"]

@@ -24,24 +24,27 @@ from __future__ import annotations
 import numpy as np
 
 from .data import GRADDESC_X, GRADDESC_Y
-from .graddesc import B_A, DERIVATIVES, ERR2, NEW_B_A, PARAMETER_HELP, RMSE, sequential_sum
+from .graddesc import B_A, DERIVATIVES, ERR2, NEW_B_A, PARAMETERS as GRADDESC_PARAMETERS, RMSE, sequential_sum
 from .ieee import power, sqrt
 from .optimizers import SGD, Adam, Optimizer, Param, RMSProp, average_grad, average_sqr_grad, debias
-from .registry import Quantity, register, table
+from .registry import Parameter, Quantity, parameters, register, table
 
 DATA = dict(x=GRADDESC_X, y=GRADDESC_Y)
 EPOCHS = 6
 
-HELP = {
-    **PARAMETER_HELP,
-    "lr": "learning rate",
-    "mom": "momentum: the weight of the previous average of the gradients",
-    "sqr_mom": "the weight of the previous average of the squared gradients",
-    "eps": "added to the root mean square before dividing by it",
-    "wd": "weight decay",
-    "decouple_wd": "true: weight decay (decay the weights, weight_decay); false: L2 regularization (add wd·p to the gradient, l2_reg)",
-    "grad": "the three gradients of the notebook's parameter p = [1, 2, 3]",
-    "steps": "how many times the statistics are updated (one row each)",
+PARAMETERS = {
+    **GRADDESC_PARAMETERS,
+    **parameters(
+        Parameter("mom", "momentum", "momentum: the weight of the previous average of the gradients"),
+        Parameter("sqr_mom", "momentum of squares", "the weight of the previous average of the squared gradients"),
+        Parameter("eps", "eps", "added to the root mean square before dividing by it"),
+        Parameter("wd", "weight decay", "weight decay"),
+        Parameter("decouple_wd", "decouple_wd",
+                  "true: weight decay (decay the weights, weight_decay); false: L2 regularization "
+                  "(add wd·p to the gradient, l2_reg)"),
+        Parameter("grad", "grad", "the three gradients of the notebook's parameter p = [1, 2, 3]"),
+        Parameter("steps", "steps", "how many times the statistics are updated (one row each)"),
+    ),
 }
 
 # ---------------------------------------------------------------- average-grad
@@ -73,7 +76,7 @@ AVERAGES = (
         "The squared gradients go the same way with sqr_mom = 0.99: grad², 1.99·grad² undampened; "
         "0.01·grad², 0.0199·grad² dampened. Each row is one call (one step); epoch is always 1."
     ),
-    parameter_help=HELP,
+    parameters=PARAMETERS,
 )
 def average_grad_experiment(grad, mom, sqr_mom, steps):
     if len(grad) != 3:
@@ -178,7 +181,7 @@ EPOCH_SEMANTICS = (
         "sheet averages with 1 − mom. This lr of 1e-5 therefore takes steps of about the size of the sheet's "
         "1e-4; 2e-5 already makes the fit oscillate and 5e-5 diverges." + EPOCH_SEMANTICS
     ),
-    parameter_help=HELP,
+    parameters=PARAMETERS,
 )
 def fastai_sgd(x, y, lr, b0, a0, mom, wd, decouple_wd, epochs):
     cbs = SGD(mom=mom, wd=wd, decouple_wd=decouple_wd)
@@ -199,7 +202,7 @@ def fastai_sgd(x, y, lr, b0, a0, mom, wd, decouple_wd, epochs):
         "average includes this row's gradient before the step, it starts from 0 rather than a reset value, "
         "sqr_mom is 0.99 rather than 0.9, and eps keeps the division finite. What fastai calls sqr_mom is the alpha of Hinton's course." + EPOCH_SEMANTICS
     ),
-    parameter_help=HELP,
+    parameters=PARAMETERS,
 )
 def fastai_rmsprop(x, y, lr, b0, a0, mom, sqr_mom, eps, wd, decouple_wd, epochs):
     cbs = RMSProp(sqr_mom=sqr_mom, mom=mom, wd=wd, decouple_wd=decouple_wd)
@@ -221,7 +224,7 @@ def fastai_rmsprop(x, y, lr, b0, a0, mom, sqr_mom, eps, wd, decouple_wd, epochs)
         "(sqr_mom 0.99, eps 1e-5) and apply weight decay 0.01 directly to the weights, which holds b below 30 "
         "(near 27.6 after 40 epochs, where it would reach 30 without). The workbook's adam sheet has no debiasing, no eps and no weight decay." + EPOCH_SEMANTICS
     ),
-    parameter_help=HELP,
+    parameters=PARAMETERS,
 )
 def fastai_adam(x, y, lr, b0, a0, mom, sqr_mom, eps, wd, decouple_wd, epochs):
     cbs = Adam(mom=mom, sqr_mom=sqr_mom, eps=eps, wd=wd, decouple_wd=decouple_wd)
@@ -280,7 +283,7 @@ def _run_quantities(tag: str, label: str, momentum: bool, decoupled: bool) -> tu
         "keeps momentum stable on these x values. After ten epochs mom_l2 has b near 23 while the others are "
         "near 29. Each run continues from its updated parameters at the next epoch."
     ),
-    parameter_help=HELP,
+    parameters=PARAMETERS,
 )
 def wd_vs_l2(x, y, lr, mom, wd, b0, a0, epochs):
     runs = []

@@ -15,23 +15,23 @@ import math
 
 from .data import GRADDESC_X, GRADDESC_Y
 from .ieee import power, sqrt
-from .registry import Quantity, register, table
+from .registry import Parameter, Quantity, parameters, register, table
 
 DATA = dict(x=GRADDESC_X, y=GRADDESC_Y)
 WEIGHTS = ("a", "b", "c", "d")
 
-PARAMETER_HELP = {
-    "x": "the data's x values (one per row)",
-    "y": "the data's y values (one per row)",
-    "lr": "learning rate",
-    "a0": "first neuron's weight at the start",
-    "b0": "first neuron's bias at the start",
-    "c0": "second neuron's weight at the start",
-    "d0": "second neuron's bias at the start",
-    "fd_step": "step h of the forward finite differences",
-    "epochs": "how many passes over the data",
-    "mom": "momentum of the average of the derivatives",
-}
+PARAMETERS = parameters(
+    Parameter("x", "x", "the data's x values (one per row)"),
+    Parameter("y", "y", "the data's y values (one per row)"),
+    Parameter("lr", "learning rate", "learning rate"),
+    Parameter("a0", "a at start", "first neuron's weight at the start"),
+    Parameter("b0", "b at start", "first neuron's bias at the start"),
+    Parameter("c0", "c at start", "second neuron's weight at the start"),
+    Parameter("d0", "d at start", "second neuron's bias at the start"),
+    Parameter("fd_step", "finite-difference step h", "step h of the forward finite differences"),
+    Parameter("epochs", "epochs", "how many passes over the data"),
+    Parameter("mom", "momentum", "momentum of the average of the derivatives"),
+)
 
 
 def relu(value: float) -> float:
@@ -131,7 +131,7 @@ RMSE = Quantity("rmse", "rmse", "√Σ err² over the epoch")
         "learning rate and all four weights starting at 1, the steps feed on each other and the weights "
         "explode within the first epoch, until the numbers overflow (#NUM!)."
     ),
-    parameter_help=PARAMETER_HELP,
+    parameters=PARAMETERS,
 )
 def two_neuron_collapse(x, y, lr, a0, b0, c0, d0, fd_step, epochs):
     return two_neurons(x, y, lr, a0, b0, c0, d0, fd_step, epochs, identity)
@@ -147,7 +147,7 @@ def two_neuron_collapse(x, y, lr, a0, b0, c0, d0, fd_step, epochs):
         "The same two neurons with a ReLU after the first: y = c·max(0, a·x+b) + d. The model now trains "
         "without exploding, but it is not better than a single neuron at finding y = 2x + 30."
     ),
-    parameter_help=PARAMETER_HELP,
+    parameters=PARAMETERS,
 )
 def two_neuron_relu(x, y, lr, a0, b0, c0, d0, fd_step, epochs):
     return two_neurons(x, y, lr, a0, b0, c0, d0, fd_step, epochs, relu)
@@ -163,7 +163,7 @@ def two_neuron_relu(x, y, lr, a0, b0, c0, d0, fd_step, epochs):
         "The ReLU model trained with momentum: each weight steps along a moving average of its derivative "
         "(90% of the previous average plus 10% of the new derivative), as in the graddesc momentum sheet."
     ),
-    parameter_help=PARAMETER_HELP,
+    parameters=PARAMETERS,
 )
 def two_neuron_relu_momentum(x, y, lr, a0, b0, c0, d0, fd_step, mom, epochs):
     return two_neurons(x, y, lr, a0, b0, c0, d0, fd_step, epochs, relu, mom=mom)
@@ -181,8 +181,11 @@ def two_neuron_relu_momentum(x, y, lr, a0, b0, c0, d0, fd_step, mom, epochs):
         "Momentum is a moving average: each value is 90% of the previous one plus 10% of the new signal. "
         "Drawn over sin(x), it is smoother than the signal and lags behind it."
     ),
-    parameter_help={"x": "the x values", "mom": "momentum (the weight of the previous average)",
-                    "grad_avg0": "the average before the first row"},
+    parameters=parameters(
+        Parameter("x", "x", "the x values"),
+        Parameter("mom", "momentum", "momentum (the weight of the previous average)"),
+        Parameter("grad_avg0", "average at start", "the average before the first row"),
+    ),
 )
 def momentum_sin(x, mom, grad_avg0):
     damp = 1 - mom
@@ -210,7 +213,7 @@ def momentum_sin(x, mom, grad_avg0):
         "grows without bound; with a ReLU it jumps with each point; under momentum the step follows a "
         "smoothed version of it."
     ),
-    parameter_help=PARAMETER_HELP,
+    parameters=PARAMETERS,
 )
 def derivative_d(x, y, lr, a0, b0, c0, d0, fd_step, mom, epochs):
     common = dict(x=x, y=y, lr=lr, a0=a0, b0=b0, c0=c0, d0=d0, fd_step=fd_step, epochs=epochs)

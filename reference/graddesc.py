@@ -21,27 +21,28 @@ from collections.abc import Sequence
 
 from .data import GRADDESC_X, GRADDESC_Y
 from .ieee import NAN, divide, is_mark, power, sqrt
-from .registry import Quantity, register, table
+from .registry import Parameter, Quantity, parameters, register, table
 
 DATA = dict(x=GRADDESC_X, y=GRADDESC_Y)
 EPOCHS = 6
 
-PARAMETER_HELP = {
-    "x": "the data's x values (one per row)",
-    "y": "the data's y values (one per row)",
-    "lr": "learning rate",
-    "b0": "intercept b at the start of the first epoch",
-    "a0": "slope a at the start of the first epoch",
-    "epochs": "how many passes over the data",
-    "fd_step": "step of the forward finite differences",
-    "mom": "momentum of the average of the gradients",
-    "sqr_mom": "momentum of the average of the squared gradients",
-    "grad_avg_b0": "average of de/db carried into the first row",
-    "grad_avg_a0": "average of de/da carried into the first row",
-    "sqr_avg_b0": "average of (de/db)² carried into the first row",
-    "sqr_avg_a0": "average of (de/da)² carried into the first row",
-    "prev_grad2": "the size of the gradient averages that the annealing compares against",
-}
+PARAMETERS = parameters(
+    Parameter("x", "x", "the data's x values (one per row)"),
+    Parameter("y", "y", "the data's y values (one per row)"),
+    Parameter("lr", "learning rate", "learning rate"),
+    Parameter("b0", "b at start", "intercept b at the start of the first epoch"),
+    Parameter("a0", "a at start", "slope a at the start of the first epoch"),
+    Parameter("epochs", "epochs", "how many passes over the data"),
+    Parameter("fd_step", "finite-difference step h", "step of the forward finite differences"),
+    Parameter("mom", "momentum", "momentum of the average of the gradients"),
+    Parameter("sqr_mom", "momentum of squares", "momentum of the average of the squared gradients"),
+    Parameter("grad_avg_b0", "avg de/db at start", "average of de/db carried into the first row"),
+    Parameter("grad_avg_a0", "avg de/da at start", "average of de/da carried into the first row"),
+    Parameter("sqr_avg_b0", "avg (de/db)² at start", "average of (de/db)² carried into the first row"),
+    Parameter("sqr_avg_a0", "avg (de/da)² at start", "average of (de/da)² carried into the first row"),
+    Parameter("prev_grad2", "smallest gradient size at start",
+              "the size of the gradient averages that the annealing compares against"),
+)
 
 B_A = (
     Quantity("b", "intercept", "the intercept entering this row"),
@@ -116,7 +117,7 @@ def analytic_gradient(x: float, y: float, b: float, a: float) -> tuple[float, fl
         "and step against it. The derivatives are computed twice: analytically, and estimated by "
         "nudging each parameter a little (finite differences); they agree closely."
     ),
-    parameter_help=PARAMETER_HELP,
+    parameters=PARAMETERS,
 )
 def basic_sgd(x, y, lr, b0, a0, fd_step, epochs):
     rows, epoch_rows = [], []
@@ -302,7 +303,7 @@ _ADAM_ANN_RESET = reset_parameters("adam_ann")
         "each step follows an exponentially weighted moving average of the gradients "
         "(90% of the previous average plus 10% of the new gradient) instead of the gradient alone."
     ),
-    parameter_help=PARAMETER_HELP,
+    parameters=PARAMETERS,
 )
 def momentum(x, y, lr, b0, a0, mom, grad_avg_b0, grad_avg_a0, epochs):
     def epoch(b, a, grad_avg_b, grad_avg_a):
@@ -324,7 +325,7 @@ def momentum(x, y, lr, b0, a0, mom, grad_avg_b0, grad_avg_a0, epochs):
         "an exponentially decaying average of its squared gradients. As in the workbook, the step "
         "divides by the previous row's average and adds no eps."
     ),
-    parameter_help=PARAMETER_HELP,
+    parameters=PARAMETERS,
 )
 def rmsprop(x, y, lr, b0, a0, sqr_mom, sqr_avg_b0, sqr_avg_a0, epochs):
     def epoch(b, a, sqr_avg_b, sqr_avg_a):
@@ -343,7 +344,7 @@ def rmsprop(x, y, lr, b0, a0, sqr_mom, sqr_avg_b0, sqr_avg_a0, epochs):
         "the square root of the moving average of their squares. As in the workbook there is no bias "
         "correction and no eps."
     ),
-    parameter_help=PARAMETER_HELP,
+    parameters=PARAMETERS,
 )
 def adam(x, y, lr, b0, a0, mom, sqr_mom, grad_avg_b0, grad_avg_a0, sqr_avg_b0, sqr_avg_a0, epochs):
     def epoch(b, a, **state):
@@ -372,7 +373,7 @@ def adam(x, y, lr, b0, a0, mom, sqr_mom, grad_avg_b0, grad_avg_a0, sqr_avg_b0, s
         "Adam with learning-rate annealing: between epochs, when the gradients' size has grown to more than "
         "twice the smallest size seen so far, the learning rate is divided by 4."
     ),
-    parameter_help=PARAMETER_HELP,
+    parameters=PARAMETERS,
 )
 def adam_annealing(x, y, lr, b0, a0, mom, sqr_mom, grad_avg_b0, grad_avg_a0, sqr_avg_b0, sqr_avg_a0,
                    prev_grad2, epochs):

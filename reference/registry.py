@@ -3,12 +3,13 @@
 An experiment is a plain function of keyword parameters that returns a tidy
 :class:`pandas.DataFrame`: one row per step (one spreadsheet row), one column
 per named quantity. Its parameters' defaults sit beside it, like fastai's
-``average_grad.defaults``. ``run(name, **params)`` fills in the defaults.
+``average_grad.defaults``, and each parameter, like each quantity, has a
+label and a line of help. ``run(name, **params)`` fills in the defaults.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +27,20 @@ class Quantity:
 
 
 @dataclass(frozen=True)
+class Parameter:
+    """One keyword of an experiment's function (and one input cell of its sheet)."""
+
+    name: str  # the keyword
+    label: str  # what a person calls it ("learning rate", "b at start")
+    help: str  # what it does, one line
+
+
+def parameters(*items: Parameter) -> dict[str, Parameter]:
+    """``{name: parameter}`` of ``items``, to pass to :func:`register` (extra names are left out there)."""
+    return {item.name: item for item in items}
+
+
+@dataclass(frozen=True)
 class Experiment:
     name: str
     title: str
@@ -34,7 +49,7 @@ class Experiment:
     quantities: tuple[Quantity, ...]
     epoch_quantities: tuple[Quantity, ...] = ()
     description: str = ""
-    parameter_help: dict[str, str] = field(default_factory=dict)
+    parameters: dict[str, Parameter] = field(default_factory=dict)  # one per default, in their order
 
     def run(self, **params: Any) -> pd.DataFrame:
         """The reference table with ``params`` over the defaults."""
@@ -59,15 +74,19 @@ EXPERIMENTS: dict[str, Experiment] = {}
 
 
 def register(name: str, title: str, defaults: dict[str, Any], quantities: Sequence[Quantity],
-             epoch_quantities: Sequence[Quantity] = (), description: str = "",
-             parameter_help: dict[str, str] | None = None):
-    """Decorator adding the function to :data:`EXPERIMENTS` under ``name``."""
+             parameters: Mapping[str, Parameter], epoch_quantities: Sequence[Quantity] = (),
+             description: str = ""):
+    """Decorator adding the function to :data:`EXPERIMENTS` under ``name``; every default needs a parameter."""
 
     def add(function: Callable[..., pd.DataFrame]) -> Callable[..., pd.DataFrame]:
         if name in EXPERIMENTS:
             raise ValueError(f"experiment {name!r} registered twice")
+        unlabelled = [key for key in defaults if key not in parameters]
+        if unlabelled:
+            raise ValueError(f"experiment {name!r}: parameter {unlabelled[0]!r} has no label and help")
         EXPERIMENTS[name] = Experiment(name, title, function, dict(defaults), tuple(quantities),
-                                       tuple(epoch_quantities), description, dict(parameter_help or {}))
+                                       tuple(epoch_quantities), description,
+                                       {key: parameters[key] for key in defaults})
         return function
 
     return add

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import zipfile
 from pathlib import Path
@@ -9,9 +10,12 @@ from pathlib import Path
 import pytest
 
 import reference
+from reference.registry import Quantity
 from xlgen.builder import build, file_name, workbook_bytes
+from xlgen.builder import workbook_spec as builder_spec
 from xlgen.errors import XlgenError
 from xlgen.manifest import read_manifest
+from xlgen.sheets import BUILDERS
 from xlgen.variants import VARIANTS
 from xlgen.writer import read_parts
 from xlgen.xlsx.reader import read_workbook
@@ -137,6 +141,26 @@ def test_inputs_are_named_cells_the_formulas_use(built):
     formulas = set(sheet.formulas.values())
     assert "E12-M12*lr" in formulas  # new_b = b - de_db*lr, reading like the graddesc sheet's =C4-K4*$F$1
     assert "(K12-H12)/fd_step" in formulas
+
+
+def test_input_labels_and_notes_are_the_reference_parameters(built):
+    sheet = read_workbook(built / "momentum.xlsx").sheets["momentum"]
+    # row 4 labels the inputs of row 5; the labels are the reference's (reference/graddesc.py)
+    assert [sheet.values[(4, column)] for column in range(2, 8)] == [
+        "learning rate", "b at start", "a at start", "momentum", "avg de/db at start", "avg de/da at start"]
+    spec = builder_spec("momentum")
+    parameters = reference.experiment("momentum").parameters
+    assert [(i.label, i.note) for i in spec.sheets[0].inputs] == [
+        (parameters[i.name].label, parameters[i.name].help) for i in spec.sheets[0].inputs]
+    assert spec.sheets[0].inputs[3].note == "momentum of the average of the gradients"
+
+
+def test_a_quantity_without_a_sheet_column_is_an_error_at_build_time():
+    experiment = reference.experiment("momentum")
+    ghost = dataclasses.replace(experiment, quantities=(*experiment.quantities, Quantity("ghost", "ghost")))
+    table = reference.run("momentum")
+    with pytest.raises(XlgenError, match="quantity 'ghost' has no column on sheet 'momentum'"):
+        BUILDERS["momentum"](ghost, dict(table.attrs["params"]), table)
 
 
 def test_build_is_deterministic():

@@ -27,7 +27,17 @@ def test_columns_are_the_quantities(name):
     for q in (*experiment.quantities, *experiment.epoch_quantities):
         assert q.name == q.name.lower() and " " not in q.name
     assert set(experiment.defaults) >= {"lr", "a0", "b0", "x", "y", "epochs"} or name == "average-grad"
-    assert experiment.description and all(k in experiment.parameter_help for k in experiment.defaults)
+    assert experiment.description and list(experiment.parameters) == list(experiment.defaults)
+    assert all(p.label and p.help for p in experiment.parameters.values())
+
+
+def test_a_parameter_without_label_and_help_is_refused():
+    from reference.registry import Parameter, register
+
+    with pytest.raises(ValueError, match="parameter 'mom' has no label and help"):
+        register("unlabelled", "t", dict(lr=0.1, mom=0.9), (), parameters={"lr": Parameter("lr", "lr", "lr")})(
+            lambda lr, mom: None)
+    assert "unlabelled" not in reference.EXPERIMENTS
 
 
 # ---------------------------------------------------------------- average-grad

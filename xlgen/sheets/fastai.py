@@ -11,16 +11,13 @@ from __future__ import annotations
 
 from ..cells import Range
 from ..workbook import ChartSpec, Series, WorkbookSpec
-from .common import experiment_sheet, input_range, labels_of, workbook_spec
-from .layout import Cell, Column, EpochColumn
+from reference.registry import Parameter
+
+from .common import experiment_sheet, input_range, workbook_spec
+from .layout import Cell, Column
+from .parts import ERROR_CHART, PARAMETERS_CHART, RMSE, data_columns, moving_average_let
 
 FIT_INPUTS = ["lr", "b0", "a0", "mom", "wd", "decouple_wd"]
-RMSE = EpochColumn("rmse", plain="=SQRT(SUM({err2@epoch_rows}))")
-ERROR_CHART = ChartSpec("Error by epoch", [Series("rmse", "rmse")], per_epoch=True, y_title="√Σ err²")
-PARAMETERS_CHART = ChartSpec(
-    "a and b, step by step (the data has a = 2, b = 30)",
-    [Series("a", "a"), Series("b", "b", secondary=True)], y_title="a (b on the right axis)",
-)
 
 
 def _fit_columns() -> list[Column]:
@@ -78,11 +75,9 @@ SQR_AVG = [
 
 
 def _fit_sheet(experiment, params, table, columns, inputs, start_names):
-    columns = [Column("x", data=params["x"]), Column("y", data=params["y"]), *columns]
     sheet = experiment_sheet(
-        sheet=experiment.name, title=experiment.title, description=experiment.description, table=table,
-        params=params, input_names=inputs, labels=labels_of(experiment), notes=experiment.parameter_help,
-        columns=columns, epoch_columns=[RMSE], charts=[ERROR_CHART, PARAMETERS_CHART],
+        experiment, table, params, inputs=inputs, columns=[*data_columns(params), *columns],
+        epoch_columns=[RMSE], charts=[ERROR_CHART, PARAMETERS_CHART],
         start_values={"new_b": params["b0"], "new_a": params["a0"], **{name: 0.0 for name in start_names}},
     )
     return workbook_spec(experiment, sheet, params)
@@ -201,7 +196,7 @@ def _run_columns(tag: str, momentum: bool, decoupled: bool) -> list[Column]:
 
 
 def wd_vs_l2(experiment, params, table) -> WorkbookSpec:
-    columns = [Column("x", data=params["x"]), Column("y", data=params["y"])]
+    columns = data_columns(params)
     start = {}
     for tag, (momentum, decoupled) in RUNS.items():
         columns += _run_columns(tag, momentum, decoupled)
@@ -214,11 +209,8 @@ def wd_vs_l2(experiment, params, table) -> WorkbookSpec:
         ChartSpec("b under weight decay and under L2", [Series(labels[t], f"b_{t}") for t in RUNS], y_title="b"),
         ChartSpec("a under weight decay and under L2", [Series(labels[t], f"a_{t}") for t in RUNS], y_title="a"),
     ]
-    sheet = experiment_sheet(
-        sheet=experiment.name, title=experiment.title, description=experiment.description, table=table,
-        params=params, input_names=["lr", "mom", "wd", "b0", "a0"], labels=labels_of(experiment),
-        notes=experiment.parameter_help, columns=columns, charts=charts, start_values=start,
-    )
+    sheet = experiment_sheet(experiment, table, params, inputs=["lr", "mom", "wd", "b0", "a0"], columns=columns,
+                             charts=charts, start_values=start)
     return workbook_spec(experiment, sheet, params)
 
 
@@ -239,6 +231,11 @@ NOTEBOOK_TESTS = [
 ]
 
 
+# The sheet gives each element of the reference's parameter grad a cell of its own.
+GRAD_ELEMENTS = {f"grad_{i}": Parameter(f"grad_{i}", f"grad_{i}", f"the gradient of p[{i}] = {i} (the notebook: {g})")
+                 for i, g in ((1, 4), (2, 5), (3, 6))}
+
+
 def average_grad(experiment, params, table) -> WorkbookSpec:
     columns = [Column(f"grad_{i}", plain=f"=grad_{i}") for i in (1, 2, 3)]
     start = {}
@@ -247,8 +244,7 @@ def average_grad(experiment, params, table) -> WorkbookSpec:
         damp = f"(1-{momentum})*" if dampening else ""
         for i in (1, 2, 3):
             first = i == 1
-            let = (f"=LET(\n    damp, 1 - {momentum},\n    {{{prefix}_{i}@prev}}*{momentum} + damp*{{grad_{i}}}{square}\n)"
-                   if dampening else None)
+            let = moving_average_let(f"{prefix}_{i}", momentum, f"{{grad_{i}}}{square}") if dampening else None
             columns.append(Column(
                 f"{prefix}_{i}",
                 plain=f"={{{prefix}_{i}@prev}}*{momentum}+{damp}{{grad_{i}}}{square}", let=let,
@@ -260,13 +256,9 @@ def average_grad(experiment, params, table) -> WorkbookSpec:
             ))
             start[f"{prefix}_{i}"] = 0.0
     sheet = experiment_sheet(
-        sheet=experiment.name, title=experiment.title, description=experiment.description, table=table,
-        params={**params, **{f"grad_{i}": params["grad"][i - 1] for i in (1, 2, 3)}},
-        input_names=["grad_1", "grad_2", "grad_3", "mom", "sqr_mom"], labels=labels_of(experiment),
-        notes={**experiment.parameter_help, "grad_1": "the gradient of p[1] = 1 (the notebook: 4)",
-               "grad_2": "the gradient of p[2] = 2 (the notebook: 5)",
-               "grad_3": "the gradient of p[3] = 3 (the notebook: 6)"},
-        columns=columns, start_values=start,
+        experiment, table, {**params, **{f"grad_{i}": params["grad"][i - 1] for i in (1, 2, 3)}},
+        inputs=["grad_1", "grad_2", "grad_3", "mom", "sqr_mom"], columns=columns, start_values=start,
+        sheet_parameters=GRAD_ELEMENTS,
     )
     sheet.extra_cells = _notebook_tests(sheet.table, params["steps"])
     spec = workbook_spec(experiment, sheet, params, data=(), fixed=("steps",))

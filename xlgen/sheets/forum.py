@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from ..experiments import get_experiment, reference_table
 from ..workbook import ChartSpec, Series, SheetSpec, WorkbookSpec
-from .common import experiment_sheet, labels_of, workbook_spec
-from .layout import Column, EpochColumn
+from .common import experiment_sheet, workbook_spec
+from .layout import Column
+from .parts import RMSE, data_columns, moving_average_let
 
 WEIGHTS = ("a", "b", "c", "d")
 TWO_NEURON_INPUTS = ["lr", "a0", "b0", "c0", "d0", "fd_step"]
-RMSE = EpochColumn("rmse", plain="=SQRT(SUM({err2@epoch_rows}))")
 
 
 def _activation(relu: bool, inner: str) -> str:
@@ -89,16 +89,17 @@ def two_neuron_columns(relu: bool, momentum: bool) -> list[Column]:
     return columns
 
 
-def _two_neuron_sheet(experiment, params, table, relu: bool, momentum: bool, charts, sheet=None) -> SheetSpec:
-    columns = [Column("x", data=params["x"]), Column("y", data=params["y"]),
-               *two_neuron_columns(relu, momentum)]
-    inputs = TWO_NEURON_INPUTS + (["mom"] if momentum else [])
+def _two_neuron_start(params, momentum: bool) -> dict[str, float]:
+    """What enters the first step: the initial weights, and zero averages under momentum."""
+    return ({f"new_{w}": params[f"{w}0"] for w in WEIGHTS}
+            | ({f"grad_avg_{w}": 0.0 for w in WEIGHTS} if momentum else {}))
+
+
+def _two_neuron_sheet(experiment, params, table, relu: bool, momentum: bool, charts) -> SheetSpec:
     return experiment_sheet(
-        sheet=sheet or experiment.name, title=experiment.title, description=experiment.description, table=table,
-        params=params, input_names=inputs, labels=labels_of(experiment), notes=experiment.parameter_help,
-        columns=columns, epoch_columns=[RMSE], charts=charts,
-        start_values={f"new_{w}": params[f"{w}0"] for w in WEIGHTS}
-        | ({f"grad_avg_{w}": 0.0 for w in WEIGHTS} if momentum else {}),
+        experiment, table, params, inputs=TWO_NEURON_INPUTS + (["mom"] if momentum else []),
+        columns=[*data_columns(params), *two_neuron_columns(relu, momentum)], epoch_columns=[RMSE], charts=charts,
+        start_values=_two_neuron_start(params, momentum),
     )
 
 
@@ -130,26 +131,18 @@ def two_neuron_relu_momentum(experiment, params, table) -> WorkbookSpec:
 
 def momentum_sin(experiment, params, table) -> WorkbookSpec:
     columns = [
-        Column("x", data=params["x"]),
+        *data_columns(params, ["x"]),
         Column("sin_x", plain="=SIN({x})"),
         Column("grad_avg", plain="={grad_avg@prev}*mom+(1-mom)*{sin_x}", start="=grad_avg0",
-               let="""
-                   =LET(
-                       damp, 1 - mom,
-                       {grad_avg@prev}*mom + damp*{sin_x}
-                   )""",
+               let=moving_average_let("grad_avg", "mom", "{sin_x}"),
                lam="=AVERAGE_GRAD({sin_x}, mom, TRUE, {grad_avg@prev})",
                note="The moving average: 90% of the previous value plus 10% of sin(x)."),
     ]
     chart = ChartSpec("sin(x) and its moving average (momentum)",
                       [Series("sin(x)", "sin_x"), Series("momentum", "grad_avg")],
                       x_title="x", y_title="", kind="scatter", x_quantity="x")
-    sheet = experiment_sheet(
-        sheet=experiment.name, title=experiment.title, description=experiment.description, table=table,
-        params=params, input_names=["mom", "grad_avg0"], labels=labels_of(experiment),
-        notes=experiment.parameter_help, columns=columns, charts=[chart],
-        start_values={"grad_avg": params["grad_avg0"]},
-    )
+    sheet = experiment_sheet(experiment, table, params, inputs=["mom", "grad_avg0"], columns=columns, charts=[chart],
+                             start_values={"grad_avg": params["grad_avg0"]})
     return workbook_spec(experiment, sheet, params, data=("x",), fixed=())
 
 
@@ -162,7 +155,7 @@ def derivative_d(experiment, params, table) -> WorkbookSpec:
         ("relu-momentum", "two-neuron-relu-momentum", True, True, {"mom": params["mom"]}),
     ]
     summary_columns = [
-        Column("x", data=params["x"]), Column("y", data=params["y"]),
+        *data_columns(params),
         Column("de_dd_linear", plain="={linear:est_de_dd}"),
         Column("de_dd_relu", plain="={relu:est_de_dd}"),
         Column("de_dd_relu_momentum", plain="={momentum:est_de_dd}"),
@@ -172,12 +165,8 @@ def derivative_d(experiment, params, table) -> WorkbookSpec:
         Series("ReLU", "de_dd_relu"), Series("ReLU, under momentum", "de_dd_relu_momentum"),
         Series("momentum of d", "grad_avg_d"), Series("no ReLU", "de_dd_linear", secondary=True),
     ], y_title="de/dd")
-    summary = experiment_sheet(
-        sheet=experiment.name, title=experiment.title, description=experiment.description, table=table,
-        params=params, input_names=[*TWO_NEURON_INPUTS, "mom"], labels=labels_of(experiment),
-        notes=experiment.parameter_help, columns=summary_columns, charts=[chart],
-    )
-    summary.table.start_row = True
+    summary = experiment_sheet(experiment, table, params, inputs=[*TWO_NEURON_INPUTS, "mom"],
+                               columns=summary_columns, charts=[chart])
     sheets = []
     keys = {"no-relu": "linear", "relu": "relu", "relu-momentum": "momentum"}
     for sheet_name, model, relu, momentum, extra in models:
@@ -186,13 +175,9 @@ def derivative_d(experiment, params, table) -> WorkbookSpec:
         model_table = reference_table(model, model_params)
         columns = [Column("x", plain="={main:x}"), Column("y", plain="={main:y}"),
                    *two_neuron_columns(relu, momentum)]
-        sheet = experiment_sheet(
-            sheet=sheet_name, title=model_experiment.title, description=model_experiment.description,
-            table=model_table, params=model_params, input_names=[], labels=labels_of(model_experiment),
-            notes={}, columns=columns, epoch_columns=[RMSE],
-            start_values={f"new_{w}": params[f"{w}0"] for w in WEIGHTS}
-            | ({f"grad_avg_{w}": 0.0 for w in WEIGHTS} if momentum else {}),
-        )
+        sheet = experiment_sheet(model_experiment, model_table, model_params, inputs=[], columns=columns,
+                                 epoch_columns=[RMSE], start_values=_two_neuron_start(params, momentum),
+                                 sheet=sheet_name)
         sheet.values["x"], sheet.values["y"] = list(model_table["x"]), list(model_table["y"])
         sheet.table.others["main"] = summary.table
         summary.table.others[keys[sheet_name]] = sheet.table

@@ -11,10 +11,10 @@ from the row above.
 from __future__ import annotations
 
 from ..workbook import ChartSpec, Series, WorkbookSpec
-from .common import experiment_sheet, labels_of, workbook_spec
+from .common import experiment_sheet, workbook_spec
 from .layout import Column, EpochColumn
+from .parts import ERROR_CHART, PARAMETERS_CHART, RMSE, data_columns, moving_average_let
 
-DATA = [Column("x", data=()), Column("y", data=())]
 B_A = [
     Column("b", plain="={new_b@prev}", epoch_start="={b@prev}",
            note="b entering this row: the previous row's new b. The first row of an epoch takes the b that "
@@ -42,12 +42,6 @@ ANALYTIC = [
            note="The derivative of (a·x + b − y)² by b: 2·(a·x + b − y)."),
     Column("de_da", plain="={de_db}*{x}", note="By a: the derivative by b, times x."),
 ]
-ERROR_CHART = ChartSpec("Error by epoch", [Series("rmse", "rmse")], per_epoch=True, y_title="√Σ err²")
-PARAMETERS_CHART = ChartSpec(
-    "a and b, step by step (the data has a = 2, b = 30)",
-    [Series("a", "a"), Series("b", "b", secondary=True)], y_title="a (b on the right axis)",
-)
-RMSE = EpochColumn("rmse", plain="=SQRT(SUM({err2@epoch_rows}))")
 
 
 def _state_start(params, names):
@@ -55,12 +49,9 @@ def _state_start(params, names):
 
 
 def _sheet(experiment, params, table, columns, epoch_columns, inputs, charts, start):
-    columns = [Column("x", data=params["x"]), Column("y", data=params["y"]), *columns]
     sheet = experiment_sheet(
-        sheet=experiment.name, title=experiment.title, description=experiment.description, table=table,
-        params=params, input_names=inputs, labels=labels_of(experiment), notes=experiment.parameter_help,
-        columns=columns, epoch_columns=epoch_columns, charts=charts,
-        start_values={"new_b": params["b0"], "new_a": params["a0"], **start},
+        experiment, table, params, inputs=inputs, columns=[*data_columns(params), *columns],
+        epoch_columns=epoch_columns, charts=charts, start_values={"new_b": params["b0"], "new_a": params["a0"], **start},
     )
     return workbook_spec(experiment, sheet, params)
 
@@ -113,35 +104,19 @@ def basic_sgd(experiment, params, table) -> WorkbookSpec:
 
 GRAD_AVG = [
     Column("grad_avg_b", plain="={grad_avg_b@prev}*mom+(1-mom)*{de_db}", start="=grad_avg_b0", spill=2,
-           let="""
-               =LET(
-                   damp, 1 - mom,
-                   {grad_avg_b@prev}*mom + damp*{de_db}
-               )""",
+           let=moving_average_let("grad_avg_b", "mom", "{de_db}"),
            lam="=AVERAGE_GRAD({de_db}:{de_da}, mom, TRUE, {grad_avg_b@prev}:{grad_avg_a@prev})",
            note="Momentum: the previous average times mom, plus (1 − mom) times the new derivative."),
     Column("grad_avg_a", plain="={grad_avg_a@prev}*mom+(1-mom)*{de_da}", start="=grad_avg_a0",
-           let="""
-               =LET(
-                   damp, 1 - mom,
-                   {grad_avg_a@prev}*mom + damp*{de_da}
-               )"""),
+           let=moving_average_let("grad_avg_a", "mom", "{de_da}")),
 ]
 SQR_AVG = [
     Column("sqr_avg_b", plain="={sqr_avg_b@prev}*sqr_mom+(1-sqr_mom)*{de_db}^2", start="=sqr_avg_b0", spill=2,
-           let="""
-               =LET(
-                   damp, 1 - sqr_mom,
-                   {sqr_avg_b@prev}*sqr_mom + damp*{de_db}^2
-               )""",
+           let=moving_average_let("sqr_avg_b", "sqr_mom", "{de_db}^2"),
            lam="=AVERAGE_SQR_GRAD({de_db}:{de_da}, sqr_mom, TRUE, {sqr_avg_b@prev}:{sqr_avg_a@prev})",
            note="The moving average of the squared derivative."),
     Column("sqr_avg_a", plain="={sqr_avg_a@prev}*sqr_mom+(1-sqr_mom)*{de_da}^2", start="=sqr_avg_a0",
-           let="""
-               =LET(
-                   damp, 1 - sqr_mom,
-                   {sqr_avg_a@prev}*sqr_mom + damp*{de_da}^2
-               )"""),
+           let=moving_average_let("sqr_avg_a", "sqr_mom", "{de_da}^2")),
 ]
 
 
