@@ -57,7 +57,7 @@ from ..errors import XlgenError
 from ..values import ExcelError, Unsupported, Value
 from ..xlsx.reader import DefinedName, read_workbook
 from .base import Engine, EngineResult
-from .processes import kill_group
+from .processes import group_of, kill_group, start_group
 from .unsupported import CellKey, FormulaUse, unsupported_cells
 
 VERSION = "formulas 1.3.4"
@@ -272,7 +272,7 @@ class FormulasEngine(Engine):
 
     name = "formulas"
 
-    def __init__(self, max_formula_cells: int = 20_000, timeout: float | None = 600.0):
+    def __init__(self, max_formula_cells: int = 20_000, timeout: float | None = 55.0):
         self.max_formula_cells = max_formula_cells
         self.timeout = timeout
 
@@ -284,16 +284,15 @@ class FormulasEngine(Engine):
         package_root = str(Path(__file__).resolve().parents[2])
         environment = dict(os.environ, PYTHONPATH=os.pathsep.join(
             [package_root, *filter(None, [os.environ.get("PYTHONPATH")])]))
-        child = subprocess.Popen(
-            [sys.executable, "-c", "from xlgen.engines.formulas_engine import serve; serve()"],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=environment,
-            start_new_session=True)
-        try:
-            stdout, stderr = child.communicate(pickle.dumps((path, list(ranges), self.max_formula_cells)),
-                                               timeout=self.timeout)
-        except subprocess.TimeoutExpired:
-            kill_group(child)
-            raise XlgenError(f"{path}: the formulas engine did not finish within {self.timeout:g} s") from None
+        child = start_group([sys.executable, "-c", "from xlgen.engines.formulas_engine import serve; serve()"],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=environment)
+        with group_of(child):
+            try:
+                stdout, stderr = child.communicate(pickle.dumps((path, list(ranges), self.max_formula_cells)),
+                                                   timeout=self.timeout)
+            except subprocess.TimeoutExpired:
+                kill_group(child)
+                raise XlgenError(f"{path}: the formulas engine did not finish within {self.timeout:g} s") from None
         try:
             kind, payload = pickle.loads(stdout)
         except Exception:

@@ -66,7 +66,7 @@ from ..errors import CircularReference, XlgenError
 from ..values import DIV0, NA, NAME, NULL, NUM, REF, VALUE, ExcelError, Unsupported, Value
 from ..xlsx.reader import DefinedName, Workbook, read_workbook
 from .base import Engine, EngineResult
-from .processes import kill_group
+from .processes import group_of, kill_group, start_group
 from .soffice import INSTALL_HINT, find_soffice, find_uno_python, soffice_command, write_profile
 from .unsupported import CellKey, FormulaUse, unsupported_cells
 
@@ -137,6 +137,12 @@ def _uno_client(job_file: str) -> None:  # pragma: no cover - runs in LibreOffic
     except ImportError as error:
         emit(fatal=f"{sys.executable} cannot import LibreOffice's uno module ({error})")
         return
+
+    # This client leads its process group, soffice in it. Its parent's death sends it SIGTERM (see
+    # xlgen.engines.processes): take soffice along.
+    import os
+    import signal
+    signal.signal(signal.SIGTERM, lambda signum, frame: os.killpg(0, signal.SIGKILL))
 
     def prop(name, value):
         item = PropertyValue()
@@ -348,8 +354,14 @@ class LibreOfficeEngine(Engine):
         out.touch()
         stderr_file = work / f"stderr-{tag}.txt"
         with stderr_file.open("wb") as stderr:
-            client = subprocess.Popen([self.python, "-c", _client_source(), str(job_file)], stdin=subprocess.DEVNULL,
-                                      stdout=subprocess.DEVNULL, stderr=stderr, start_new_session=True)
+            client = start_group([self.python, "-c", _client_source(), str(job_file)], stdin=subprocess.DEVNULL,
+                                 stdout=subprocess.DEVNULL, stderr=stderr)
+        with group_of(client):
+            return self._follow(client, batch, out, stderr_file)
+
+    def _follow(self, client: subprocess.Popen, batch: list[_Prepared], out: Path,
+                stderr_file: Path) -> dict[int, tuple[str, object]]:
+        """Read the client's records as it writes them, until it ends or a workbook takes too long."""
         outcome: dict[int, tuple[str, object]] = {}
         current, started, deadline, read_upto = 0, False, time.monotonic() + self.timeout, 0
         while True:

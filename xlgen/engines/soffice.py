@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from ..errors import XlgenError
-from .processes import kill_group
+from .processes import group_of, kill_group, start_group
 
 INSTALL_HINT = "install it (Debian bookworm: apt-get install -t bookworm-backports libreoffice-calc-nogui python3-uno)"
 
@@ -69,13 +69,14 @@ def soffice_command(soffice: str, profile_url: str) -> list[str]:
 
 def run_group(command: list[str], timeout: float, what: str) -> subprocess.CompletedProcess:
     """Run ``command`` in its own process group; on timeout kill the group and raise ``XlgenError``."""
-    process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               start_new_session=True, text=True)
-    try:
-        stdout, stderr = process.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        kill_group(process)
-        raise XlgenError(f"{what}: LibreOffice did not finish within {timeout:g} s") from None
+    process = start_group(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          text=True)
+    with group_of(process):
+        try:
+            stdout, stderr = process.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            kill_group(process)
+            raise XlgenError(f"{what}: LibreOffice did not finish within {timeout:g} s") from None
     return subprocess.CompletedProcess(command, process.returncode, stdout, stderr)
 
 
