@@ -29,6 +29,7 @@ from pathlib import Path
 
 from ..cells import MAX_COLUMNS, MAX_ROWS, Range, cell_name, quote_sheet
 from ..errors import BudgetExceeded, CircularReference, XlgenError
+from ..row_spans import span_at
 from ..xlsx.reader import Workbook, load_sheet, read_workbook
 from . import nodes as n
 from .blocks import NOT_COMPUTED, Block, find_blocks
@@ -86,11 +87,7 @@ class _SheetState:
         found = self.by_column.get(column)
         if found is None:
             return None
-        starts, column_pieces = found
-        position = bisect.bisect_right(starts, row) - 1
-        if position >= 0 and column_pieces[position].last_row >= row:
-            return column_pieces[position]
-        return None
+        return span_at(*found, row)
 
 
 class WorkbookEvaluator:

@@ -10,13 +10,13 @@ formula text and array area over that storage.
 
 from __future__ import annotations
 
-import bisect
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 from ..cells import cell_name, parse_range
 from ..errors import XlgenError
 from ..formula.runs import RowTemplate
+from ..row_spans import span_at
 from ..values import Value, as_error
 from .xml_text import ooxml_unescape
 
@@ -99,11 +99,7 @@ class SheetCells:
         found = self._index.get(column)
         if found is None:
             return None
-        starts, runs = found
-        position = bisect.bisect_right(starts, row) - 1
-        if position >= 0 and runs[position].last_row >= row:
-            return runs[position]
-        return None
+        return span_at(*found, row)
 
     def runs_in_column(self, column: int) -> tuple[list[int], list[FormulaRun]]:
         """(first rows, runs) of one column, sorted by row."""
