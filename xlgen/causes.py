@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from .cells import parse_cell
-from .formula.runs import RowTemplate
+from .row_templates import RowTemplate
 from .results import CellResult
 
 MAX_EXPANDED = 10_000  # a reference to more cells than this is not expanded (a whole column, say)

@@ -4,8 +4,8 @@ From text to values, module by module:
 
 - :mod:`.parser` -- formula text (as the file stores it) to a syntax tree (:mod:`.nodes`) whose references are
   relative to the formula's cell, so a filled-down column has one tree; tokens from openpyxl's tokenizer.
-- :mod:`.runs` -- formula text filled down a column, stored once (the reader uses it); :mod:`.shapes` turns a
-  run into *pieces*, rows of one column that hold one tree.
+- :mod:`.shapes` -- a run of formula text filled down a column (read by :mod:`xlgen.xlsx` as a
+  :class:`xlgen.row_templates.RowTemplate`) turned into *pieces*, rows of one column that hold one tree.
 - :mod:`.interpreter` -- a tree compiled to Python closures with Excel's full semantics: :mod:`.operators`,
   :mod:`.coerce` (conversions and ordering), :mod:`.functions` (the function library), :mod:`.operands`
   (references, arrays, LAMBDA values), :mod:`.context` (the cell being evaluated).

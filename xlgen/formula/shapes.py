@@ -15,9 +15,9 @@ from dataclasses import dataclass
 
 from ..cells import parse_range
 from ..errors import XlgenError
+from ..row_templates import RowTemplate
 from . import nodes as n
 from .parser import MAX_FORMULA_LENGTH, FormulaSyntaxError, parse
-from .runs import RowTemplate
 
 
 @dataclass(slots=True)

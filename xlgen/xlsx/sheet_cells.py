@@ -1,7 +1,7 @@
 """A worksheet's cells as stored after reading: constants by position, formulas in runs down a column.
 
 Formulas filled down a column are stored once per run (see
-:mod:`xlgen.formula.runs`); Excel's shared formulas are kept as written
+:mod:`xlgen.row_templates`); Excel's shared formulas are kept as written
 (master text and anchor cell) and translated to a cell only when its text is
 asked for. :class:`SheetBuilder` collects cells into runs while a parser
 streams them by; the read-only mappings give ``(row, column) -> value``,
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from ..cells import cell_name, parse_range
 from ..errors import XlgenError
-from ..formula.runs import RowTemplate
+from ..row_templates import RowTemplate
 from ..row_spans import span_at
 from ..values import Value, as_error
 from .xml_text import ooxml_unescape
@@ -30,7 +30,7 @@ class FormulaRun:
     """Formula cells of one column, rows ``first_row``..``last_row``, that share one formula shifted by rows.
 
     Exactly one source of text: ``template`` (each row's text written out in
-    the file, see :class:`~xlgen.formula.runs.RowTemplate`; ``text`` is the
+    the file, see :class:`~xlgen.row_templates.RowTemplate`; ``text`` is the
     first row's) or ``shared`` (Excel's shared formula: master text and its
     anchor cell). ``array_ref`` is ``"self"`` for one-cell array formulas (how
     dynamic-array formulas such as LAMBDA calls are stored), the area of a
