@@ -14,7 +14,8 @@ from reference.registry import Quantity
 from xlgen.builder import build, file_name, workbook_bytes
 from xlgen.builder import workbook_spec as builder_spec
 from xlgen.errors import XlgenError
-from xlgen.manifest import read_manifest
+from xlgen.cli import main
+from xlgen.manifest import MANIFEST_SHEET, read_manifest
 from xlgen.sheets import BUILDERS
 from xlgen.variants import VARIANTS
 from xlgen.writer import read_parts
@@ -206,6 +207,101 @@ def test_build_refuses_to_overwrite_an_edited_workbook(tmp_path):
     assert path.read_bytes() == edited
     build("momentum-sin", ["plain"], out=tmp_path, force=True)
     assert path.read_bytes() == workbook_bytes("momentum-sin", "plain")
+
+
+def edit_part(path: Path, part: str, old: bytes, new: bytes) -> bytes:
+    """Change one part of the workbook at ``path`` as a person's editor would, and return the edited bytes."""
+    parts = read_parts(path)
+    assert old in parts[part]
+    parts[part] = parts[part].replace(old, new, 1)
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+    return path.read_bytes()
+
+
+def manifest_part(path: Path) -> str:
+    return read_workbook(path, sheets=[MANIFEST_SHEET]).sheets[MANIFEST_SHEET].member
+
+
+@pytest.mark.parametrize("old, new", [
+    (b"$E$11:$E$110)</f><v>100</v>", b"$E$11:$E$60)</f><v>50</v>"),  # the cells of a quantity
+    (b'<c r="C11"><f>', b'<c r="C11"><v>0.5</v><f>'),  # a formula's neighbour: any byte counts
+])
+def test_build_refuses_to_overwrite_a_workbook_whose_manifest_sheet_was_edited(tmp_path, old, new):
+    build("momentum-sin", ["plain"], out=tmp_path)
+    path = tmp_path / "momentum-sin.xlsx"
+    edited = edit_part(path, manifest_part(path), old, new)
+    with pytest.raises(XlgenError, match="momentum-sin.xlsx: edited since xlgen built it"):
+        build("momentum-sin", ["plain"], out=tmp_path)
+    assert path.read_bytes() == edited
+    build("momentum-sin", ["plain"], out=tmp_path, force=True)
+    assert path.read_bytes() == workbook_bytes("momentum-sin", "plain")
+
+
+def test_a_fingerprint_typed_over_is_an_edit(tmp_path):
+    build("momentum-sin", ["plain"], out=tmp_path)
+    path = tmp_path / "momentum-sin.xlsx"
+    fingerprint = read_manifest(read_workbook(path, sheets=[MANIFEST_SHEET])).fingerprint
+    assert re.fullmatch("[0-9a-f]{64}", fingerprint)
+    edit_part(path, manifest_part(path), f"<v>{fingerprint}</v>".encode(), b"<v>0</v>")
+    with pytest.raises(XlgenError, match="edited since xlgen built it"):
+        build("momentum-sin", ["plain"], out=tmp_path)
+
+
+def test_a_multi_variant_build_checks_every_target_before_writing_any(tmp_path):
+    build("momentum-sin", VARIANTS, params={"mom": "0.5"}, out=tmp_path)
+    paths = [tmp_path / file_name("momentum-sin", variant) for variant in VARIANTS]
+    edit_part(paths[1], "xl/worksheets/sheet1.xml", b"<v>0.5</v>", b"<v>0.25</v>")  # the -let file's mom
+    before = [path.read_bytes() for path in paths]
+    with pytest.raises(XlgenError) as refused:
+        build("momentum-sin", VARIANTS, out=tmp_path)
+    assert str(refused.value) == f"{paths[1]}: edited since xlgen built it; not overwriting it (use --force)"
+    assert [path.read_bytes() for path in paths] == before, "the plain and lambda files are left as they were"
+
+    edit_part(paths[2], "xl/worksheets/sheet1.xml", b"<v>0.5</v>", b"<v>0.75</v>")
+    before = [path.read_bytes() for path in paths]
+    with pytest.raises(XlgenError) as refused:
+        build("momentum-sin", VARIANTS, out=tmp_path)
+    assert str(refused.value) == (f"{paths[1]}: edited since xlgen built it; {paths[2]}: edited since xlgen built "
+                                  f"it; not overwriting any of them, nothing written (use --force)")
+    assert [path.read_bytes() for path in paths] == before
+
+    done = []
+    built = build("momentum-sin", VARIANTS, out=tmp_path, force=True, on_done=done.append)
+    assert done == built and [b.path for b in built] == paths and all(b.written for b in built)
+
+
+def test_a_write_that_fails_midway_says_what_was_written(tmp_path, monkeypatch):
+    from xlgen import builder
+
+    real_save = builder.save
+
+    def save(path, data):
+        if path.name.endswith("-let.xlsx"):
+            raise OSError(28, "No space left on device")
+        real_save(path, data)
+
+    monkeypatch.setattr(builder, "save", save)
+    with pytest.raises(XlgenError) as failed:
+        build("momentum-sin", VARIANTS, out=tmp_path)
+    assert str(failed.value) == (f"{tmp_path / 'momentum-sin-let.xlsx'}: cannot write it (No space left on device); "
+                                 f"written before it: {tmp_path / 'momentum-sin.xlsx'}")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["momentum-sin.xlsx"]
+
+
+def test_the_build_command_checks_the_targets_of_every_experiment_before_writing_any(tmp_path, capsys):
+    build("momentum-sin", ["plain"], params={"mom": "0.5"}, out=tmp_path)
+    edited = edit_part(tmp_path / "momentum-sin.xlsx", "xl/worksheets/sheet1.xml", b"<v>0.5</v>", b"<v>0.25</v>")
+    assert main(["build", "momentum", "momentum-sin", "--variant", "plain", "--out", str(tmp_path)]) == 2
+    error = capsys.readouterr().err
+    assert error == f"xlgen: error: {tmp_path / 'momentum-sin.xlsx'}: edited since xlgen built it; not overwriting it (use --force)\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["momentum-sin.xlsx"], "momentum.xlsx is not written"
+    assert (tmp_path / "momentum-sin.xlsx").read_bytes() == edited
+
+    assert main(["build", "momentum", "momentum-sin", "--variant", "plain", "--out", str(tmp_path), "--force"]) == 0
+    assert capsys.readouterr().out.splitlines() == [f"wrote {tmp_path / 'momentum.xlsx'}",
+                                                    f"wrote {tmp_path / 'momentum-sin.xlsx'}"]
 
 
 def test_build_refuses_to_overwrite_a_file_it_did_not_write(tmp_path):

@@ -309,7 +309,7 @@ def test_build_never_leaves_a_half_written_workbook(tmp_path, monkeypatch):
     from xlgen import atomic
 
     monkeypatch.setattr(atomic.Path, "write_bytes", lambda self, data: crash(self, data))
-    with pytest.raises(OSError):
+    with pytest.raises(XlgenError, match=r"momentum-sin.xlsx: cannot write it \(disk full\); written before it: none"):
         builder.build("momentum-sin", ["plain"], params={"mom": "0.5"}, out=tmp_path)
     assert target.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["momentum-sin.xlsx"]

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import re
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,8 @@ from .variants import VARIANTS, known_variant
 from .workbook import WorkbookSpec, build_workbook
 from .writer import part_digest, read_parts, save
 from .xlsx.reader import read_workbook
+
+_FINGERPRINT = re.compile(r"[0-9a-f]{64}")  # as :func:`xlgen.writer.part_digest` writes it
 
 
 def file_name(experiment: str, variant: str) -> str:
@@ -43,37 +46,67 @@ class Built:
     written: bool  # False when the file on disk already held exactly these contents
 
 
+def target_paths(name: str, variants: Sequence[str], out: str | Path = "workbooks",
+                 exercise: bool = False) -> list[Path]:
+    """The files ``build`` writes for these arguments, one per variant."""
+    naming = exercise_file_name if exercise else file_name
+    return [Path(out) / naming(name, known_variant(variant)) for variant in variants]
+
+
 def build(name: str, variants: Sequence[str] = VARIANTS, params: Mapping[str, Any] | None = None,
           out: str | Path = "workbooks", force: bool = False, exercise: bool = False,
-          blank: Sequence[str] | None = None) -> list[Built]:
+          blank: Sequence[str] | None = None, on_done: Callable[[Built], None] | None = None) -> list[Built]:
     """Write ``name`` in each variant into ``out``; refuse to overwrite a workbook a person has edited.
 
+    Every target is checked, and every variant built, before any file is
+    written: one edited target leaves all of them as they were. ``on_done``
+    hears of each file as soon as it is written (or found unchanged).
     With ``exercise``, write the exercise instead: the formulas of the ``blank``
     quantities (default: the lesson's, see :mod:`xlgen.exercise`) left empty.
     """
+    variants = [known_variant(variant) for variant in variants]
+    paths = target_paths(name, variants, out, exercise)
+    if not force:
+        refuse_edited(paths)
     spec = workbook_spec(name, params)
-    results = []
-    for variant in variants:
-        variant = known_variant(variant)
-        if exercise:
-            data = build_workbook(spec, variant, exercise=make_exercise(spec, variant, blank))
-            path = Path(out) / exercise_file_name(name, variant)
+    contents = [build_workbook(spec, variant, exercise=make_exercise(spec, variant, blank) if exercise else None)
+                for variant in variants]
+    results: list[Built] = []
+    for path, data in zip(paths, contents):
+        if path.exists() and path.read_bytes() == data:
+            built = Built(path, False)
         else:
-            data = build_workbook(spec, variant)
-            path = Path(out) / file_name(name, variant)
-        if path.exists():
-            if path.read_bytes() == data:
-                results.append(Built(path, False))
-                continue
-            if not force:
-                refuse_if_edited(path)
-        save(path, data)
-        results.append(Built(path, True))
+            try:
+                save(path, data)
+            except OSError as error:
+                written = ", ".join(str(done.path) for done in results if done.written) or "none"
+                raise XlgenError(f"{path}: cannot write it ({error.strerror or error}); "
+                                 f"written before it: {written}") from None
+            built = Built(path, True)
+        results.append(built)
+        if on_done:
+            on_done(built)
     return results
+
+
+def refuse_edited(paths: Sequence[Path]) -> None:
+    """Raise, naming every one, unless each of ``paths`` that exists is an xlgen workbook nobody has changed."""
+    problems = [problem for problem in map(_not_ours_to_overwrite, paths) if problem]
+    if len(problems) == 1:
+        raise XlgenError(f"{problems[0]}; not overwriting it (use --force)")
+    if problems:
+        raise XlgenError(f"{'; '.join(problems)}; not overwriting any of them, nothing written (use --force)")
 
 
 def refuse_if_edited(path: Path) -> None:
     """Raise unless ``path`` is an xlgen workbook nobody has changed since it was built."""
+    refuse_edited([path])
+
+
+def _not_ours_to_overwrite(path: Path) -> str | None:
+    """Why ``path`` may not be overwritten without ``--force``, or None when it is absent or ours and unedited."""
+    if not path.exists():
+        return None
     try:
         parts = read_parts(path)
         workbook = read_workbook(path, sheets=[MANIFEST_SHEET])
@@ -81,7 +114,9 @@ def refuse_if_edited(path: Path) -> None:
     except Exception:  # unreadable, not a workbook: not ours to overwrite
         manifest = None
     if manifest is None:
-        raise XlgenError(f"{path}: exists and was not built by xlgen; not overwriting it (use --force)")
+        return f"{path}: exists and was not built by xlgen"
     manifest_part = workbook.sheets[MANIFEST_SHEET].member
-    if manifest_part is None or part_digest(parts, manifest_part) != manifest.fingerprint:
-        raise XlgenError(f"{path}: edited since xlgen built it; not overwriting it (use --force)")
+    if (manifest_part is None or not _FINGERPRINT.fullmatch(manifest.fingerprint)
+            or part_digest(parts, manifest_part, manifest.fingerprint) != manifest.fingerprint):
+        return f"{path}: edited since xlgen built it"
+    return None

@@ -73,7 +73,7 @@ def command_reference(args: argparse.Namespace) -> int:
 
 
 def command_build(args: argparse.Namespace) -> int:
-    from .builder import build
+    from .builder import build, refuse_edited, target_paths
     from .experiments import all_experiments
     from .variants import VARIANTS
 
@@ -84,10 +84,11 @@ def command_build(args: argparse.Namespace) -> int:
     if args.blank and not args.exercise:
         raise XlgenError("--blank goes with --exercise")
     blank = [part.strip() for part in args.blank.split(",") if part.strip()] if args.blank else None
+    if not args.force:  # every target of the command checked before any is written
+        refuse_edited([path for name in names for path in target_paths(name, variants, args.out, args.exercise)])
     for name in names:
-        for built in build(name, variants, settings, args.out, force=args.force, exercise=args.exercise,
-                           blank=blank):
-            print(f"{'wrote' if built.written else 'unchanged'} {built.path}")
+        build(name, variants, settings, args.out, force=args.force, exercise=args.exercise, blank=blank,
+              on_done=lambda built: print(f"{'wrote' if built.written else 'unchanged'} {built.path}", flush=True))
     return 0
 
 

@@ -103,12 +103,18 @@ def define_name(workbook: _Workbook, name: str, formula: str, comment: str | Non
         workbook.name_comments[name] = comment
 
 
-def part_digest(parts: dict[str, bytes], skip: str) -> str:
-    """SHA-256 over every part but ``skip`` (the manifest sheet, which holds the digest itself)."""
+def part_digest(parts: dict[str, bytes], manifest_part: str, fingerprint: str = FINGERPRINT_PLACEHOLDER) -> str:
+    """SHA-256 over every part, the manifest sheet's with its ``fingerprint`` put back to the placeholder.
+
+    The manifest sheet is inside the digest, so an edit typed there counts as
+    an edit too; only the digest's own text, which cannot cover itself, is not.
+    """
     digest = hashlib.sha256()
     for name in sorted(parts):
-        if name != skip:
-            digest.update(name.encode() + b"\0" + parts[name] + b"\0")
+        data = parts[name]
+        if name == manifest_part:
+            data = data.replace(fingerprint.encode(), FINGERPRINT_PLACEHOLDER.encode())
+        digest.update(name.encode() + b"\0" + data + b"\0")
     return digest.hexdigest()
 
 
@@ -123,18 +129,19 @@ def finish(workbook: _Workbook, buffer: io.BytesIO, manifest_sheet: str) -> byte
     """Close the workbook and return deterministic bytes with the content fingerprint in the manifest.
 
     The sheet named ``manifest_sheet`` holds :data:`FINGERPRINT_PLACEHOLDER` in a formula and
-    its cached text; both are replaced by the digest of all the other parts,
-    so a later build can tell whether a person has edited the file since.
+    its cached text; both are replaced by the digest of every part (the manifest's
+    own with the placeholder), so a later build can tell whether a person has
+    edited the file since.
     """
     workbook.close()
     with zipfile.ZipFile(io.BytesIO(buffer.getvalue())) as archive:
         order = [info.filename for info in archive.infolist()]
         parts = {name: archive.read(name) for name in order}
         manifest_part = sheet_part(archive, manifest_sheet)
-    fingerprint = part_digest(parts, manifest_part)
     manifest = parts.get(manifest_part, b"")
     if FINGERPRINT_PLACEHOLDER.encode() not in manifest:
         raise RuntimeError("the manifest sheet holds no fingerprint placeholder")
+    fingerprint = part_digest(parts, manifest_part)
     parts[manifest_part] = manifest.replace(FINGERPRINT_PLACEHOLDER.encode(), fingerprint.encode())
     output = io.BytesIO()
     with zipfile.ZipFile(output, "w", zipfile.ZIP_DEFLATED) as archive:
