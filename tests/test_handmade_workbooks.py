@@ -1,0 +1,123 @@
+"""Workbooks made by hand in learners' layouts (``tests/data/handmade/``), checked with their hand-written specs.
+
+Each workbook is a lesson laid out as a person lays it out, not as xlgen
+builds it; each has a spec beside it. A correct workbook passes, and a copy
+with one learner's mistake planted in one cell fails naming that cell, not a
+cell that only inherits the mistake.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import math
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from xlgen.cli import main
+from xlgen.xlsx.reader import read_workbook
+
+from .conftest import ROOT
+from .planting import cell_formula, plant_formula
+
+HANDMADE = ROOT / "tests" / "data" / "handmade"
+
+
+@dataclass(frozen=True)
+class Handmade:
+    file: str
+    experiment: str
+    cells: int  # quantity cells the spec names: quantities × rows (+ epoch cells), counted on the sheet
+    sheet: str  # where the mistake is planted
+    cell: str
+    right: str  # part of the cell's formula, and what the learner wrote instead
+    wrong: str
+
+    @property
+    def path(self) -> Path:
+        return HANDMADE / self.file
+
+    @property
+    def spec(self) -> Path:
+        return self.path.with_suffix(".toml")
+
+
+WORKBOOKS = [
+    # 8 quantities × 29 rows + rmse; the step goes up the gradient.
+    Handmade("sgd-named-lr.xlsx", "basic-sgd", 8 * 29 + 1, "sgd", "H15", "-F15*lr", "+F15*lr"),
+    # 8 × 58; epoch 2 goes on from the updated b instead of restarting as the Run button does.
+    Handmade("sgd-learningrate-two-epochs.xlsx", "basic-sgd", 8 * 58, "Fit", "B31", "B30", "I30"),
+    # 12 × 29; de/db with the sign of y flipped.
+    Handmade("sgd-reordered.xlsx", "basic-sgd", 12 * 29, "My SGD", "G12", "E12-B12", "E12+B12"),
+    # 10 × 29 + rmse; the average of de/db takes de/da.
+    Handmade("momentum-let.xlsx", "momentum", 10 * 29 + 1, "Momentum", "H20", "*F20", "*G20"),
+    # 10 × 58; the step takes the raw gradient instead of its average.
+    Handmade("momentum-title-helper.xlsx", "momentum", 10 * 58, "Sheet", "L30", "J30", "H30"),
+    # 12 × 58; in epoch 2 the average is dampened, as the graddesc sheet's is but fastai's SGD's is not.
+    Handmade("fastai-sgd-forum.xlsx", "fastai-sgd", 12 * 58, "steps", "K40", "+G40", "+(1-mom)*G40"),
+    # 9 × 29; the step divides by this row's mean square instead of the previous row's.
+    Handmade("rmsprop-libreoffice.xlsx", "rmsprop", 9 * 29, "RMSProp", "J20", "SQRT(H19)", "SQRT(H20)"),
+]
+IDS = [workbook.path.stem for workbook in WORKBOOKS]
+
+
+def check(capsys, path: Path, *options: str) -> tuple[int, str]:
+    code = main(["check", str(path), *options])
+    return code, capsys.readouterr().out
+
+
+def names_first_mismatch(out: str, sheet: str, cell: str) -> bool:
+    return any(f"first mismatch: {where}!{cell}=" in out for where in (sheet, f"'{sheet}'"))
+
+
+def planted(workbook: Handmade, target: Path) -> Path:
+    """A copy of ``workbook`` with its mistake in ``workbook.cell``; the rest of the formula kept."""
+    formula = cell_formula(workbook.path, workbook.sheet, workbook.cell)
+    assert formula.count(workbook.right) == 1, formula
+    plant_formula(workbook.path, target, workbook.sheet, workbook.cell,
+                  formula.lstrip("=").replace(workbook.right, workbook.wrong))
+    return target
+
+
+@pytest.mark.parametrize("workbook", WORKBOOKS, ids=IDS)
+def test_checks_with_its_spec(workbook, capsys):
+    code, out = check(capsys, workbook.path, "--spec", str(workbook.spec))
+    assert code == 0, out
+    assert out.startswith(f"PASS   {workbook.path}  {workbook.experiment}/")
+    assert f"  {workbook.cells} cells  " in out
+
+
+@pytest.mark.parametrize("workbook", WORKBOOKS, ids=IDS)
+def test_planted_mistake_is_named(workbook, capsys, tmp_path):
+    wrong = planted(workbook, tmp_path / workbook.file)
+    code, out = check(capsys, wrong, "--spec", str(workbook.spec))
+    assert code == 1, out
+    assert names_first_mismatch(out, workbook.sheet, workbook.cell), out
+
+
+def test_libreoffice_saved_it_with_its_own_values(capsys):
+    """The RMSProp workbook comes from LibreOffice, with LibreOffice's results cached; they agree with the reference."""
+    path = HANDMADE / "rmsprop-libreoffice.xlsx"
+    with zipfile.ZipFile(path) as archive:
+        assert b"LibreOffice" in archive.read("docProps/app.xml")
+    values = read_workbook(path, sheets=["RMSProp"]).sheets["RMSProp"].values
+    # Row 9 by hand: b = a = 1, x = 14, y = 58: de/db = 2·(15 − 58) = −86, the step divides by √1000.
+    assert values[(9, 6)] == -86
+    assert math.isclose(values[(9, 10)], 1 + 86 * 0.02 / math.sqrt(1000), rel_tol=1e-14)
+    assert math.isclose(values[(9, 8)], 0.9 * 1000 + 0.1 * 86 ** 2, rel_tol=1e-14)
+    code, out = check(capsys, path, "--spec", str(path.with_suffix(".toml")), "--engine", "cached")
+    assert code == 0, out
+
+
+def test_committed_workbooks_are_what_the_script_makes(tmp_path):
+    """The openpyxl-written workbooks are reproducible from ``make_workbooks.py`` (their sheets and names)."""
+    spec = importlib.util.spec_from_file_location("make_workbooks", HANDMADE / "make_workbooks.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    for file, write in module.WORKBOOKS.items():
+        write(tmp_path / file)
+        with zipfile.ZipFile(tmp_path / file) as made, zipfile.ZipFile(HANDMADE / file) as kept:
+            parts = [part for part in kept.namelist() if part.startswith("xl/worksheets/") or part == "xl/workbook.xml"]
+            assert parts and all(made.read(part) == kept.read(part) for part in parts), file
