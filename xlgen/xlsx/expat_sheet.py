@@ -72,8 +72,9 @@ def parse_sheet(path: Path, archive: zipfile.ZipFile, member: str, cells: SheetC
             raw = "".join(cell["is"]) if cell["is"] is not None else cell["v"]
             try:
                 if cell["f_attributes"] is None:
-                    if raw is not None:
-                        cells.constants[(row, column)] = builder.value(cell["t"], raw)
+                    value = builder.value(cell["t"], raw)
+                    if value is not None:  # <v/>: no value, as no <v>
+                        cells.constants[(row, column)] = value
                 else:
                     options = cell["f_attributes"]
                     value = builder.value(cell["t"], raw) if formula_values else None

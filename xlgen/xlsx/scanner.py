@@ -80,13 +80,14 @@ def scan_sheet(path: Path, archive: zipfile.ZipFile, member: str, cells: SheetCe
                         continue
                     if raw is None:
                         continue
-                    if not cell_attributes:
-                        constants[(row, column)] = number(raw)
-                        continue
-                    kind = attribute_map(cell_attributes).get("t", "n")
+                    kind = attribute_map(cell_attributes).get("t", "n") if cell_attributes else "n"
                     if kind == "n":
-                        constants[(row, column)] = number(raw)
-                        continue
+                        try:
+                            constants[(row, column)] = number(raw)
+                        except ValueError:
+                            if raw.strip():
+                                raise
+                        continue  # <v></v>: no value, as <v/>
                     if "&" in raw or "\r" in raw:
                         raw = xml_unescape(normalize_newlines(raw))
                     constants[(row, column)] = value_of(kind, raw)

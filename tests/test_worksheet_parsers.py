@@ -1,0 +1,190 @@
+"""The two worksheet parsers agree: the scanner (regular expression) and expat read every sheet to the same cells.
+
+The reader tries :mod:`xlgen.xlsx.scanner` first and hands a sheet to :mod:`xlgen.xlsx.expat_sheet` only when
+the scanner refuses its form, so a difference between them would make a workbook's reading depend on how its
+XML is spelled. Each sheet here is read by both, and the stored cells (constants with their types, formula runs
+with their texts, array areas and cached values) must be equal: over every shipped workbook, every anchor
+workbook (skipped, saying why, where absent), the anchors' figures rebuilt as plain .xlsx, and hand-written
+sheets with odd but valid XML. Where a parser refuses a sheet, both must refuse it naming the same cell.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from tests.anchor_figures import WORKBOOKS as ANCHOR_WORKBOOKS
+from tests.conftest import ROOT, anchor_figures, anchor_workbook
+from xlgen.errors import XlgenError
+from xlgen.xlsx import expat_sheet, reader, scanner
+from xlgen.xlsx.package import open_package
+from xlgen.xlsx.sheet_cells import SheetCells
+
+SHIPPED = sorted((ROOT / "workbooks").glob("*.xlsx"))
+
+
+def typed(value):
+    """A value with its type, so that True and 1.0, or 0.0 and -0.0, never compare equal."""
+    return (type(value).__name__, repr(value))
+
+
+def stored(cells: SheetCells) -> dict:
+    """Everything a parser leaves in :class:`SheetCells`, as plain data (formula texts of every row included)."""
+    runs = [(run.column, run.first_row, run.last_row, run.array_ref, run.shared,
+             [run.text_at(row) for row in range(run.first_row, run.last_row + 1)],
+             None if run.values is None else [typed(value) for value in run.values])
+            for run in cells.runs]
+    return {"constants": {key: typed(value) for key, value in cells.constants.items()}, "runs": runs}
+
+
+def read_both(path: Path, formula_values: bool) -> dict[str, tuple[dict, dict]]:
+    """Sheet name -> (the scanner's cells, expat's cells); every sheet must be one the scanner takes."""
+    workbook = reader.read_workbook(path, sheets=[])
+    both = {}
+    with open_package(path) as archive:
+        strings = reader._shared_strings(path, archive)
+        for sheet in workbook.sheets.values():
+            assert sheet.member is not None, f"{path.name}: sheet {sheet.name!r} has no part"
+            scanned, parsed = SheetCells(), SheetCells()
+            try:
+                scanner.scan_sheet(path, archive, sheet.member, scanned, strings, formula_values)
+            except scanner.Irregular:
+                pytest.fail(f"{path.name}: the scanner refuses sheet {sheet.name!r}, so nothing compares it")
+            expat_sheet.parse_sheet(path, archive, sheet.member, parsed, strings, formula_values)
+            both[sheet.name] = (stored(scanned), stored(parsed))
+    return both
+
+
+def assert_equal_readings(path: Path, formula_values: bool = True) -> None:
+    both = read_both(path, formula_values)
+    assert both, f"{path.name} has no sheet"
+    for name, (scanned, parsed) in both.items():
+        assert scanned["constants"] == parsed["constants"], f"{path.name}!{name}: constants differ"
+        assert scanned["runs"] == parsed["runs"], f"{path.name}!{name}: formula runs differ"
+
+
+def test_the_shipped_workbooks_are_all_here():
+    assert len(SHIPPED) == 45
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda path: path.name)
+def test_shipped_workbooks_read_alike(path):
+    assert_equal_readings(path)
+
+
+@pytest.mark.parametrize("formula_values", [True, False])
+@pytest.mark.parametrize("name", ANCHOR_WORKBOOKS)
+def test_anchor_workbooks_read_alike(name, formula_values):
+    assert_equal_readings(anchor_workbook(name), formula_values)
+
+
+@pytest.mark.parametrize("name", ANCHOR_WORKBOOKS)
+def test_anchor_figures_rebuilt_read_alike(name, rebuilt_anchor):
+    path = rebuilt_anchor(name)
+    assert_equal_readings(path)
+    # The comparison saw the anchor's formulas: the rebuilt file holds every one of them.
+    formulas = sum(len(sheet.formulas) for sheet in anchor_figures(name).sheets.values())
+    cells = sum(sum(run[2] - run[1] + 1 for run in scanned["runs"])
+                for scanned, _ in read_both(path, True).values())
+    assert cells == formulas > 100
+
+
+_WORKBOOK = ('<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+             'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
+             '<sheets><sheet name="S" sheetId="1" r:id="rId1"/></sheets></workbook>')
+_RELS = ('<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+         '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet"'
+         ' Target="worksheets/sheet1.xml"/></Relationships>')
+_STRINGS = ('<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><si><t>one</t></si>'
+            '<si><r><t>ri</t></r><r><t xml:space="preserve">ch </t></r><rPh><t>x</t></rPh></si></sst>')
+
+
+def one_sheet(path: Path, sheet_data: str) -> Path:
+    sheet = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+             '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+             f"<sheetData>{sheet_data}</sheetData></worksheet>")
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("xl/workbook.xml", _WORKBOOK)
+        archive.writestr("xl/_rels/workbook.xml.rels", _RELS)
+        archive.writestr("xl/sharedStrings.xml", _STRINGS)
+        archive.writestr("xl/worksheets/sheet1.xml", sheet.encode("utf-8"))
+    return path
+
+
+ODD_SHEETS = {
+    "escapes and newlines": (
+        '<row r="1"><c r="A1" t="str"><f>"a&amp;b"&amp;"&lt;&gt;&quot;"</f><v>a&amp;b&lt;&gt;"</v></c>'
+        '<c r="B1"><f>IF(A1&lt;&gt;"",&#10;1,\r\n2)</f><v>1</v></c>'
+        '<c r="C1" t="str"><f>"x"&amp;CHAR(10)</f><v>x\r\n</v></c>'
+        '<c r="D1" t="inlineStr"><is><r><t>in&amp;</t></r><r><t>line\r\n</t></r><rPh><t>no</t></rPh></is></c>'
+        '<c r="E1" t="str"><v>_x000D_ and _x005F_x000D_</v></c></row>'),
+    "every kind of value": (
+        '<row r="1" spans="1:9" ht="15"><c r="A1"><v>-0</v></c><c r="B1" s="3"><v>1E-3</v></c>'
+        '<c r="C1" t="b"><v>0</v></c><c r="D1" t="b"><v>1</v></c><c r="E1" t="e"><v>#N/A</v></c>'
+        '<c r="F1" t="s"><v>0</v></c><c r="G1" t="s"><v>1</v></c><c r="H1" s="2"/><c r="I1" t="n"><v/></c>'
+        '<c r="J1"><v></v></c><c r="K1" t="n"><v> </v></c><c r="L1" s="1"><v/></c></row>'
+        '<row r="2"><c r="A2"><f>1/0</f><v/></c><c r="B2" t="e"><f>1/0</f><v>#DIV/0!</v></c>'
+        '<c r="C2" t="b"><f>TRUE</f><v>1</v></c><c r="D2" t="str"><f>""</f><v></v></c>'
+        '<c r="E2" t="s"><f>F1</f><v>0</v></c><c r="F2"><f/><v>4</v></c></row>'),
+    "runs, breaks and gaps": "".join(
+        f'<row r="{row}"><c r="A{row}"><v>{row}</v></c><c r="B{row}"><f>A{row}*2+B{row - 1}</f><v>{row}</v></c>'
+        f'<c r="C{row}"><f>{"A1" if row == 4 else f"A{row}"}+$A$1</f><v>0</v></c>'
+        f'<c r="D{row}"><f>SUM(A$1:A{row})&amp;"{row}"</f><v>0</v></c></row>'
+        for row in (2, 3, 4, 5, 7, 8)),
+    "shared and array formulas": (
+        '<row r="1"><c r="A1"><v>1</v></c><c r="B1"><f t="shared" ref="B1:C3" si="0">A1*2</f><v>2</v></c>'
+        '<c r="C1"><f t="shared" si="0"/><v>4</v></c><c r="D1"><f t="array" ref="D1:E2">A1:B2*10</f><v>10</v></c>'
+        '<c r="E1"><v>20</v></c></row>'
+        '<row r="2"><c r="A2"><v>2</v></c><c r="B2"><f t="shared" si="0"/><v>4</v></c>'
+        '<c r="C2"><f si="0" t="shared"/><v>8</v></c><c r="D2"><v>20</v></c><c r="E2"><v>40</v></c>'
+        '<c r="F2"><f t="array" ref="F2" aca="false">_xlfn.LET(_xlpm.x,A2,_xlpm.x+1)</f><v>3</v></c></row>'
+        '<row r="3"><c r="A3"><v>3</v></c><c r="B3"><f t="shared" si="0"/><v>6</v></c>'
+        '<c r="C3"><f t="shared" si="0"/><v>12</v></c>'
+        '<c r="F3"><f t="array" ref="F3" aca="false">_xlfn.LET(_xlpm.x,A3,_xlpm.x+1)</f><v>4</v></c>'
+        '<c r="G3" cm="1"><f t="array" ref="G3:H3">_xlfn.SEQUENCE(1,2)</f><v>1</v></c><c r="H3"><v>2</v></c></row>'),
+    "whitespace, unicode and the grid's corners": (
+        '\n  <row r="1">\n    <c r="A1" t="inlineStr"><is><t>π ≈ 3.14 𝔁</t></is></c>\n'
+        '    <c r="XFD1" t="str"><f>"é"&amp;"𝔁"</f><v>é𝔁</v></c>\n  </row>\n'
+        '  <row r="1048576"><c r="A1048576"><f>A1</f><v>0</v></c><c r="XFD1048576"><v>1.7976931348623157E308</v></c>'
+        '</row>\n'),
+}
+
+
+@pytest.mark.parametrize("formula_values", [True, False])
+@pytest.mark.parametrize("case", ODD_SHEETS)
+def test_odd_sheets_read_alike(tmp_path, case, formula_values):
+    assert_equal_readings(one_sheet(tmp_path / "odd.xlsx", ODD_SHEETS[case]), formula_values)
+
+
+def test_the_comparison_sees_a_difference(tmp_path):
+    """The comparison is not blind: a scanner that drops inline strings is caught."""
+    path = one_sheet(tmp_path / "odd.xlsx", ODD_SHEETS["escapes and newlines"])
+    (scanned, parsed), = read_both(path, True).values()
+    assert parsed["constants"][(1, 4)] == ("str", repr("in&line\n"))
+    del scanned["constants"][(1, 4)]
+    assert scanned != parsed
+
+
+BAD_SHEETS = {
+    "a number that is not one": ('<row r="1"><c r="A1"><v>1</v></c><c r="B2"><v>nan</v></c></row>', "B2"),
+    "a shared string that does not exist": ('<row r="3"><c r="C3" t="s"><v>7</v></c></row>', "C3"),
+    "a formula's cached number that is not one": ('<row r="4"><c r="D4"><f>1</f><v>1_0</v></c></row>', "D4"),
+}
+
+
+@pytest.mark.parametrize("case", BAD_SHEETS)
+def test_both_refuse_a_bad_value_naming_its_cell(tmp_path, case):
+    sheet_data, cell = BAD_SHEETS[case]
+    path = one_sheet(tmp_path / "bad.xlsx", sheet_data)
+    workbook = reader.read_workbook(path, sheets=[])
+    messages = []
+    with open_package(path) as archive:
+        strings = reader._shared_strings(path, archive)
+        for parse in (scanner.scan_sheet, expat_sheet.parse_sheet):
+            with pytest.raises(XlgenError) as refused:
+                parse(path, archive, workbook.sheets["S"].member, SheetCells(), strings, True)
+            messages.append(str(refused.value))
+    assert all(message.startswith(f"cell {cell}: ") for message in messages), messages
+    assert messages[0] == messages[1]
