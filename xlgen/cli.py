@@ -13,6 +13,7 @@ import sys
 from collections.abc import Iterator, Sequence
 
 from .errors import XlgenError
+from .visible import visible
 
 
 def parse_settings(pairs: Sequence[str] | None) -> dict[str, str]:
@@ -104,7 +105,7 @@ def command_check(args: argparse.Namespace) -> int:
     from .report import html_report, json_report, junit_report, summary_line, terminal_lines
 
     def skipped(path, why: str) -> None:
-        print(f"SKIP   {path}: {why}")
+        print(visible(f"SKIP   {path}: {why}"))
 
     paths = workbook_paths(args.paths, skipped)
     inputs = [*paths, *([args.spec] if args.spec else []),
@@ -133,7 +134,7 @@ def command_check(args: argparse.Namespace) -> int:
 
         def progress(index: int, total: int, path) -> None:
             if interactive:
-                print(f"\r[{index}/{total}] {path}", end="", file=sys.stderr, flush=True)
+                print(f"\r[{index}/{total}] {visible(path)}", end="", file=sys.stderr, flush=True)
 
         results = check_paths(paths, engine, spec=args.spec, reference=args.reference,
                               rtol=RTOL if args.rtol is None else args.rtol,
@@ -163,7 +164,7 @@ def command_explain(args: argparse.Namespace) -> int:
     from .explanation import explain
 
     for line in explain(args.path, args.cell, spec=args.spec).lines():
-        print(line)
+        print("\n".join(visible(part) for part in line.split("\n")))  # the layout's own line breaks
     return 0
 
 
@@ -273,12 +274,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         with _sigterm_raises():
             return args.run(args)
     except XlgenError as error:
-        print(f"xlgen: error: {' '.join(str(error).split())}", file=sys.stderr)
+        print(visible(f"xlgen: error: {' '.join(str(error).split())}"), file=sys.stderr)
         return 2
     except (MemoryError, RecursionError, OSError, ValueError) as error:
         if os.environ.get("XLGEN_DEBUG"):
             raise
-        print(f"xlgen: error: {type(error).__name__}: {' '.join(str(error).split())}", file=sys.stderr)
+        print(visible(f"xlgen: error: {type(error).__name__}: {' '.join(str(error).split())}"), file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("xlgen: interrupted", file=sys.stderr)

@@ -34,6 +34,7 @@ from .formula.context import Context, dereference
 from .formula.operands import OMITTED, Array, Lambda, Ref
 from .formula.parser import name_key, parameter_key, spellings
 from .values import NUM, ExcelError, Unsupported
+from .visible import visible
 
 WIDTH = 72
 """A call longer than this (with its indentation) is broken at its arguments."""
@@ -67,8 +68,8 @@ class Writer:
         kind = type(node)
         if kind is n.Number:
             return _number_text(node.value)
-        if kind is n.Text:
-            return '"' + node.value.replace('"', '""') + '"'
+        if kind is n.Text:  # visible: a line break in the text is not one of the layout's
+            return '"' + visible(node.value).replace('"', '""') + '"'
         if kind is n.Logical:
             return "TRUE" if node.value else "FALSE"
         if kind is n.Error:

@@ -193,8 +193,9 @@ class Progress:
             filled = width * self.count // max(self.total, 1)
             self.stream.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {self.count}/{self.total}")
         else:
-            name = " ".join(result.file.split())
-            self.stream.write(f"[{self.count}/{self.total}] {VERDICT[result.verdict]} {name}\n")
+            from .visible import visible
+
+            self.stream.write(visible(f"[{self.count}/{self.total}] {VERDICT[result.verdict]} {result.file}") + "\n")
         self.stream.flush()
 
     def close(self) -> None:

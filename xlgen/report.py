@@ -13,6 +13,7 @@ from .cells import parse_cell
 from .grading import grade_lines
 from .results import CellResult, WorkbookResult
 from .storage import to_display
+from .visible import visible
 
 VERDICT = {"pass": "PASS", "fail": "FAIL", "unsupported": "UNSUPPORTED", "error": "ERROR"}
 
@@ -24,7 +25,15 @@ def short(value: Any) -> str:
 
 
 def terminal_lines(result: WorkbookResult) -> list[str]:
-    """One line per workbook; for a mismatch the first diverging cell; for errors the reason."""
+    """One line per workbook; for a mismatch the first diverging cell; for errors the reason.
+
+    Each line is :func:`~xlgen.visible.visible`: the workbook's text in it cannot start a line of its own,
+    nor steer a terminal.
+    """
+    return [visible(line) for line in _lines(result)]
+
+
+def _lines(result: WorkbookResult) -> list[str]:
     name = result.file
     if result.error:
         message = result.error if result.error.startswith(name) else f"{name}: {result.error}"
@@ -74,12 +83,25 @@ def summary_line(results: Sequence[WorkbookResult]) -> str:
 
 
 def json_report(results: Sequence[WorkbookResult]) -> str:
-    """Per-workbook counts and every compared cell that is not a match, with stable keys."""
-    return json.dumps({
+    """Per-workbook counts and every compared cell that is not a match, with stable keys.
+
+    Every string is :func:`~xlgen.visible.visible`, as on the terminal.
+    """
+    return json.dumps(_visible_strings({
         "workbooks": [r.as_json() for r in results],
         "cells": [cell.as_json() for r in results for cell in r.cells],
         "summary": summary_line(results),
-    }, indent=2, allow_nan=False)
+    }), indent=2, allow_nan=False)
+
+
+def _visible_strings(value: Any) -> Any:
+    if isinstance(value, str):
+        return visible(value)
+    if isinstance(value, dict):
+        return {visible(key): _visible_strings(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_visible_strings(item) for item in value]
+    return value
 
 
 def html_report(results: Sequence[WorkbookResult]) -> str:
@@ -133,7 +155,10 @@ def _sheet_table(sheet: str, cells: list[CellResult]) -> str:
 
 
 def junit_report(results: Sequence[WorkbookResult]) -> str:
-    """JUnit XML: one test case per workbook, a failure for mismatches, an error when it could not be checked."""
+    """JUnit XML: one test case per workbook, a failure for mismatches, an error when it could not be checked.
+
+    Workbook text goes in :func:`~xlgen.visible.visible`, so no character XML 1.0 forbids is ever written.
+    """
     suite = ElementTree.Element("testsuite", {
         "name": "xlgen check",
         "tests": str(len(results)),
@@ -143,8 +168,8 @@ def junit_report(results: Sequence[WorkbookResult]) -> str:
     })
     for result in results:
         case = ElementTree.SubElement(suite, "testcase", {
-            "classname": f"xlgen.{result.engine}",
-            "name": f"{result.file} ({result.experiment}/{result.variant})",
+            "classname": visible(f"xlgen.{result.engine}"),
+            "name": visible(f"{result.file} ({result.experiment}/{result.variant})"),
         })
         lines = "\n".join(terminal_lines(result))
         if result.verdict == "fail":
@@ -154,7 +179,7 @@ def junit_report(results: Sequence[WorkbookResult]) -> str:
             })
             failure.text = lines
         elif result.verdict in ("error", "unsupported"):
-            error = ElementTree.SubElement(case, "error", {"message": result.error or "unsupported cells",
+            error = ElementTree.SubElement(case, "error", {"message": visible(result.error or "unsupported cells"),
                                                           "type": result.verdict})
             error.text = lines
     testsuites = ElementTree.Element("testsuites")
