@@ -57,6 +57,10 @@ WORKBOOKS = [
     Handmade("momentum-title-helper.xlsx", "momentum", 10 * 58, "Sheet", "L30", "J30", "H30"),
     # 12 × 58; in epoch 2 the average is dampened, as the graddesc sheet's is but fastai's SGD's is not.
     Handmade("fastai-sgd-forum.xlsx", "fastai-sgd", 12 * 58, "steps", "K40", "+G40", "+(1-mom)*G40"),
+    # 11 × 29; the average of the squares forgets the square.
+    Handmade("adam-per-parameter.xlsx", "adam", 11 * 29, "Adam", "H15", "F15^2", "F15"),
+    # 8 × 29; the LAMBDA step of b is handed de/da.
+    Handmade("sgd-lambda.xlsx", "basic-sgd", 8 * 29, "SGD with LAMBDA", "I14", "G14", "H14"),
     # 9 × 29; the step divides by this row's mean square instead of the previous row's.
     Handmade("rmsprop-libreoffice.xlsx", "rmsprop", 9 * 29, "RMSProp", "J20", "SQRT(H19)", "SQRT(H20)"),
 ]

@@ -1,7 +1,7 @@
 """Make the hand-made workbooks of this folder: optimizer lessons laid out as learners lay them out.
 
 None of them is in xlgen's layout and none carries a manifest: data on another
-sheet, columns in another order, human headers, helper columns, title rows,
+sheet, columns in another order, human headers, helper columns, title rows, LAMBDA names,
 LET cells, defined names for the learning rate, a sheet saved by LibreOffice.
 They are written cell by cell with openpyxl, formulas stored as Excel stores
 them (``_xlfn.LET``, ``_xlpm.``); ``rmsprop-libreoffice.xlsx`` is then opened
@@ -14,6 +14,7 @@ quantities are. The committed .xlsx files are what the tests read.
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -255,6 +256,73 @@ def fastai_sgd_forum(path: Path) -> None:
     book.save(path)
 
 
+def adam_per_parameter(path: Path) -> None:
+    """The graddesc Adam (no bias correction, no eps), one epoch, in ML notation: a block of columns per
+    parameter (b, g_b, m_b, v_b, b'), the prediction before them, the hyper-parameters as defined names
+    ``eta``, ``beta1``, ``beta2`` in a row, and a "t = 0" row holding the starting b, a and averages."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Adam"
+    for column, (label, value) in zip("ACE", [("eta", 1), ("beta1", 0.9), ("beta2", 0.9)]):
+        value_column = chr(ord(column) + 1)
+        sheet[f"{column}1"], sheet[f"{value_column}1"] = label, value
+        name(book, label, f"Adam!${value_column}$1")
+    headers = ["t", "x", "y", "ŷ", "b", "g_b", "m_b", "v_b", "b'", "a", "g_a", "m_a", "v_a", "a'"]
+    for column, header in zip("ABCDEFGHIJKLMN", headers):
+        sheet[f"{column}4"] = header
+    sheet["A5"], sheet["G5"], sheet["H5"], sheet["I5"], sheet["L5"], sheet["M5"], sheet["N5"] = 0, 0, 0, 1, 0, 0, 1
+    for i, (x, y) in enumerate(zip(X, Y)):
+        r = 6 + i
+        sheet[f"A{r}"], sheet[f"B{r}"], sheet[f"C{r}"] = i + 1, x, y
+        sheet[f"D{r}"] = f"=E{r}+J{r}*B{r}"
+        for p, g, m, v, new in ("EFGHI", "JKLMN"):
+            sheet[f"{p}{r}"] = f"={new}{r - 1}"
+            sheet[f"{m}{r}"] = f"=beta1*{m}{r - 1}+(1-beta1)*{g}{r}"
+            sheet[f"{v}{r}"] = f"=beta2*{v}{r - 1}+(1-beta2)*{g}{r}^2"
+            sheet[f"{new}{r}"] = f"={p}{r}-eta*{m}{r}/SQRT({v}{r})"
+        sheet[f"F{r}"] = f"=2*(D{r}-C{r})"
+        sheet[f"K{r}"] = f"=F{r}*B{r}"
+    book.save(path)
+
+
+def sgd_lambda(path: Path) -> None:
+    """Basic SGD, one epoch, with the learner's own LAMBDA names (``Predict``, ``SqErr``, ``dEdb``, ``Step``)
+    and the learning rate as the defined name ``learning_rate``."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "SGD with LAMBDA"
+    sheet["A1"], sheet["B1"] = "learning_rate", 0.0001
+    sheet["A2"], sheet["B2"] = "b", 1
+    sheet["A3"], sheet["B3"] = "a", 1
+    name(book, "learning_rate", "'SGD with LAMBDA'!$B$1")
+    lambdas = {
+        "Predict": ("b,a,x", "b+a*x"),
+        "SqErr": ("pred,y", "(y-pred)^2"),
+        "dEdb": ("pred,y", "2*(pred-y)"),
+        "Step": ("p,g,rate", "p-g*rate"),
+    }
+    for label, (parameters, body) in lambdas.items():
+        names = parameters.split(",")
+        for parameter in names:
+            body = re.sub(rf"\b{parameter}\b", f"_xlpm.{parameter}", body)
+        arguments = ",".join(f"_xlpm.{parameter}" for parameter in names)
+        name(book, label, f"_xlfn.LAMBDA({arguments},{body})")
+    for column, header in zip("ABCDEFGHIJ", ["x", "y", "b", "a", "prediction", "squared error", "de/db", "de/da",
+                                            "new b", "new a"]):
+        sheet[f"{column}5"] = header
+    for i, (x, y) in enumerate(zip(X, Y)):
+        r = 6 + i
+        sheet[f"A{r}"], sheet[f"B{r}"] = x, y
+        sheet[f"C{r}"], sheet[f"D{r}"] = ("=B2", "=B3") if i == 0 else (f"=I{r - 1}", f"=J{r - 1}")
+        sheet[f"E{r}"] = f"=Predict(C{r},D{r},A{r})"
+        sheet[f"F{r}"] = f"=SqErr(E{r},B{r})"
+        sheet[f"G{r}"] = f"=dEdb(E{r},B{r})"
+        sheet[f"H{r}"] = f"=G{r}*A{r}"
+        sheet[f"I{r}"] = f"=Step(C{r},G{r},learning_rate)"
+        sheet[f"J{r}"] = f"=Step(D{r},H{r},learning_rate)"
+    book.save(path)
+
+
 def rmsprop_sheet(path: Path) -> None:
     """RMSProp, one epoch, as the graddesc sheet computes it (the step divides by the previous row's mean
     square, no eps), the mean squares before the updates, starting from 1000 in a row above the table."""
@@ -301,6 +369,8 @@ WORKBOOKS = {
     "momentum-let.xlsx": momentum_let,
     "momentum-title-helper.xlsx": momentum_title_helper,
     "fastai-sgd-forum.xlsx": fastai_sgd_forum,
+    "adam-per-parameter.xlsx": adam_per_parameter,
+    "sgd-lambda.xlsx": sgd_lambda,
 }
 
 
