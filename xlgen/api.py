@@ -88,7 +88,8 @@ class CheckResult:
 
     @property
     def mismatches(self) -> pd.DataFrame:
-        """The cells that are not a match, where each error starts first."""
+        """The first cells of each quantity that are not a match (``xlgen.results.LISTED`` of each kind), where
+        each error starts first; ``table`` has every cell."""
         return _frame(c for result in self.results for c in result.cells)
 
     def __repr__(self) -> str:

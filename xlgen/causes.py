@@ -13,11 +13,15 @@ share a tree (see :class:`ShapeCache`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Container, Iterable, Sequence
+from typing import TYPE_CHECKING
 
 from .cells import parse_cell
 from .row_templates import RowTemplate
 from .results import CellResult
+
+if TYPE_CHECKING:
+    from .compare import QuantityComparison
 
 MAX_EXPANDED = 10_000  # a reference to more cells than this is not expanded (a whole column, say)
 
@@ -81,10 +85,35 @@ def precedents(formula: str, sheet: str, row: int, column: int, shapes: ShapeCac
     return found
 
 
-def causes_first(cells: Iterable[CellResult]) -> list[CellResult]:
-    """``cells`` with the mismatches that read no other mismatching cell first, each group in its order."""
+class MismatchingCells:
+    """Whether a cell is a mismatch, read off the comparisons' status arrays (no set of a million cells)."""
+
+    def __init__(self, comparisons: Sequence[QuantityComparison]):
+        self._by_sheet: dict[str, list[QuantityComparison]] = {}
+        for comparison in comparisons:
+            self._by_sheet.setdefault(comparison.source.sheet.casefold(), []).append(comparison)
+
+    def where(self, cell: Cell) -> tuple[QuantityComparison, int] | None:
+        """The comparison and position of ``cell`` when it is a mismatch, else None."""
+        sheet, row, column = cell
+        for comparison in self._by_sheet.get(sheet, ()):
+            index = comparison.source.index_of(row, column)
+            if index is not None and comparison.status[index] == "mismatch":
+                return comparison, index
+        return None
+
+    def __contains__(self, cell: object) -> bool:
+        return self.where(cell) is not None  # type: ignore[arg-type]
+
+
+def causes_first(cells: Iterable[CellResult], wrong: Container[Cell] | None = None) -> list[CellResult]:
+    """``cells`` with the mismatches that read no other mismatching cell first, each group in its order.
+
+    ``wrong`` holds every mismatching cell, listed among ``cells`` or not (default: the mismatches of ``cells``).
+    """
     cells = list(cells)
-    wrong = {(c.sheet.casefold(), *parse_cell(c.cell)) for c in cells if c.status == "mismatch"}
+    if wrong is None:
+        wrong = {(c.sheet.casefold(), *parse_cell(c.cell)) for c in cells if c.status == "mismatch"}
     shapes = ShapeCache()
 
     def is_cause(cell: CellResult) -> bool:
@@ -92,7 +121,7 @@ def causes_first(cells: Iterable[CellResult]) -> list[CellResult]:
             return cell.status == "mismatch"
         row, column = parse_cell(cell.cell)
         own = (cell.sheet.casefold(), row, column)
-        return not (precedents(cell.formula, cell.sheet, row, column, shapes) - {own}) & wrong
+        return not any(read in wrong for read in precedents(cell.formula, cell.sheet, row, column, shapes) - {own})
 
     flags = [is_cause(c) for c in cells]
     return [c for c, cause in zip(cells, flags) if cause] + [c for c, cause in zip(cells, flags) if not cause]

@@ -91,6 +91,17 @@ class Range:
             for column in range(self.first_column, self.last_column + 1)
         ]
 
+    def cell_at(self, index: int) -> tuple[int, int]:
+        """(row, column) of cell ``index`` of :meth:`cells`, without listing them."""
+        row, column = divmod(index, self.columns)
+        return self.first_row + row, self.first_column + column
+
+    def index_of(self, row: int, column: int) -> int | None:
+        """The position of (row, column) in :meth:`cells`, or None outside the range."""
+        if not (self.first_row <= row <= self.last_row and self.first_column <= column <= self.last_column):
+            return None
+        return (row - self.first_row) * self.columns + column - self.first_column
+
     def cell_names(self) -> list[str]:
         return [cell_name(row, column) for row, column in self.cells()]
 

@@ -13,12 +13,12 @@ from pathlib import Path
 
 import numpy as np
 
-from .causes import causes_first
+from .causes import MismatchingCells, causes_first
 from .compare import ATOL, RTOL, compare_column
 from .course_reference import reference_for
 from .engines import EngineResult
 from .errors import XlgenError
-from .results import WorkbookResult, cell_result
+from .results import LISTED, QuantityCount, WorkbookResult, cell_result
 from .cells import Range
 from .spec import Target
 from .target import check_lengths, read_params
@@ -54,14 +54,21 @@ def compare(path: Path, target: Target, result: EngineResult, ranges: list[Range
             outcome.worst_rel = max(outcome.worst_rel, float(relative.max()))
         if (comparison.ulps >= 0).any():
             outcome.worst_ulps = max(outcome.worst_ulps, int(comparison.ulps.max()))
-        cells = source.cells()
-        for index in np.flatnonzero(~matched):
-            row, column = cells[index]
+        # Only the first LISTED cells of each kind become result rows: a million wrong cells stay numbers.
+        mismatched = np.flatnonzero(comparison.status == "mismatch")
+        unsupported = np.flatnonzero(comparison.status == "unsupported")
+        listed = np.union1d(mismatched[:LISTED], unsupported[:LISTED])
+        outcome.mismatched += mismatched.size
+        outcome.unsupported_cells += unsupported.size
+        outcome.counts.append(QuantityCount(quantity, str(source), source.size, int(mismatched.size),
+                                            int(unsupported.size), int(listed.size)))
+        for index in listed:
+            row, column = source.cell_at(int(index))
             outcome.cells.append(cell_result(str(path), comparison, int(index), row, column,
                                              result.formulas.get((source.sheet, row, column))))
     # Where they happen: step by step (per-epoch summaries after the steps), then in column order.
     order = {name: index for index, name in enumerate(target.quantities)}
     outcome.cells.sort(key=lambda c: (c.status != "mismatch", c.quantity not in table.columns, c.step,
                                       order[c.quantity]))
-    outcome.cells = causes_first(outcome.cells)
+    outcome.cells = causes_first(outcome.cells, MismatchingCells(outcome.comparisons))
     return outcome

@@ -142,7 +142,7 @@ def gradebook_row(result: WorkbookResult) -> dict[str, Any]:
                 row["reason"] = f"{unfinished[0].quantity}: {unfinished[0].status}"
     else:
         # A quantity is wrong where it is wrong by itself, not where it only reads another's wrong cells.
-        inheritance = Inheritance(result.mismatches)
+        inheritance = Inheritance(result.mismatches, result.comparisons)
         causes = [c for c in result.mismatches if inheritance.upstream(c) is None]
         bad = {c.quantity for c in causes} | {c.quantity for c in result.unsupported}
         row["quantities_total"] = len(result.comparisons)

@@ -15,9 +15,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .causes import ShapeCache, precedents
+from .causes import MismatchingCells, ShapeCache, precedents
 from .cells import cell_name, parse_cell
-from .results import CellResult, WorkbookResult
+from .results import CellResult, WorkbookResult, cell_result
 
 STATUS = {
     "right": "right",
@@ -62,12 +62,19 @@ class Grade:
 
 
 class Inheritance:
-    """Which mismatching cells are wrong by themselves, and which only read another mismatching cell."""
+    """Which mismatching cells are wrong by themselves, and which only read another mismatching cell.
 
-    def __init__(self, mismatches: Sequence[CellResult]):
+    ``mismatches`` are the listed ones; with the ``comparisons`` (and the workbook's ``formulas``), a cell
+    read that is a mismatch but not listed counts too, as a result row made when it is met.
+    """
+
+    def __init__(self, mismatches: Sequence[CellResult], comparisons: Sequence[Any] = (),
+                 formulas: Mapping[tuple[str, int, int], str] | None = None):
         self._shapes = ShapeCache()
         self._by_cell = {(c.sheet.casefold(), *parse_cell(c.cell)): c for c in mismatches}
         self._upstream: dict[int, CellResult | None] = {}
+        self._all = MismatchingCells(comparisons)
+        self._formulas = formulas or {}
 
     def upstream(self, cell: CellResult) -> CellResult | None:
         """A mismatching cell that ``cell`` reads, or None when it is wrong by itself (or empty, or typed in)."""
@@ -76,9 +83,20 @@ class Inheritance:
         if id(cell) not in self._upstream:
             row, column = parse_cell(cell.cell)
             own = (cell.sheet.casefold(), row, column)
-            read = (precedents(cell.formula, cell.sheet, row, column, self._shapes) - {own}) & self._by_cell.keys()
-            self._upstream[id(cell)] = self._by_cell[min(read)] if read else None
+            read = precedents(cell.formula, cell.sheet, row, column, self._shapes) - {own}
+            listed = read & self._by_cell.keys()
+            if not listed:
+                listed = {key for key in read if key in self._all}
+            self._upstream[id(cell)] = self._row(cell.file, min(listed)) if listed else None
         return self._upstream[id(cell)]
+
+    def _row(self, file: str, key: tuple[str, int, int]) -> CellResult:
+        if key not in self._by_cell:
+            comparison, index = self._all.where(key)
+            sheet = comparison.source.sheet
+            self._by_cell[key] = cell_result(file, comparison, index, key[1], key[2],
+                                             self._formulas.get((sheet, key[1], key[2])))
+        return self._by_cell[key]
 
     def root(self, cell: CellResult) -> CellResult:
         """The cell where the error that reaches ``cell`` starts."""
@@ -96,7 +114,7 @@ def grade(result: WorkbookResult, hints: Mapping[str, str],
     ``formulas`` maps (sheet, row, column) to the formula of each formula cell.
     """
     mismatches = [c for c in result.cells if c.status == "mismatch"]
-    inheritance = Inheritance(mismatches)
+    inheritance = Inheritance(mismatches, result.comparisons, formulas)
     upstream, root = inheritance.upstream, inheritance.root
     by_quantity: dict[str, list] = {}
     for cell in mismatches:

@@ -50,10 +50,10 @@ def _lines(result: WorkbookResult) -> list[str]:
         formula = " ".join(formula.split())
         lines.append(f"       first mismatch: {first.sheet}!{first.cell}{formula}  quantity {first.quantity} "
                      f"step {first.step}: workbook {short(first.workbook_value)}, reference "
-                     f"{short(first.reference_value)}  ({len(result.mismatches)} cells differ)")
+                     f"{short(first.reference_value)}  ({result.mismatched} cells differ)")
     if result.unsupported:
         first = result.unsupported[0]
-        lines.append(f"       {len(result.unsupported)} cells unsupported by {result.engine}, first "
+        lines.append(f"       {result.unsupported_cells} cells unsupported by {result.engine}, first "
                      f"{first.sheet}!{first.cell} ({first.quantity}): {first.workbook_value.reason}")
     for note in result.notes:
         lines.append(f"       note: {note}")
@@ -83,7 +83,8 @@ def summary_line(results: Sequence[WorkbookResult]) -> str:
 
 
 def json_report(results: Sequence[WorkbookResult]) -> str:
-    """Per-workbook counts and every compared cell that is not a match, with stable keys.
+    """Per-workbook and per-quantity counts, and the first cells of each quantity that are not a match
+    (``results.LISTED`` mismatching, as many unsupported), with stable keys.
 
     Every string is :func:`~xlgen.visible.visible`, as on the terminal.
     """
@@ -174,7 +175,7 @@ def junit_report(results: Sequence[WorkbookResult]) -> str:
         lines = "\n".join(terminal_lines(result))
         if result.verdict == "fail":
             failure = ElementTree.SubElement(case, "failure", {
-                "message": f"{len(result.mismatches)} of {result.compared} cells differ from the reference",
+                "message": f"{result.mismatched} of {result.compared} cells differ from the reference",
                 "type": "mismatch",
             })
             failure.text = lines

@@ -11,6 +11,8 @@ from .cells import cell_name
 from .compare import QuantityComparison
 from .values import ExcelError, Unsupported
 
+LISTED = 100  # cells kept per quantity and status (mismatch, unsupported) for the reports; the rest are counted
+
 
 @dataclass
 class CellResult:
@@ -39,6 +41,23 @@ class CellResult:
 
 
 @dataclass
+class QuantityCount:
+    """How many of a quantity's cells differ, and how many of those a result lists."""
+
+    quantity: str
+    source: str  # the range, as sheet!A1:A9
+    cells: int
+    mismatched: int
+    unsupported: int
+    listed: int
+
+    def as_json(self) -> dict[str, Any]:
+        return {"quantity": self.quantity, "range": self.source, "cells": self.cells,
+                "mismatched": self.mismatched, "unsupported": self.unsupported, "listed": self.listed,
+                "not_listed": self.mismatched + self.unsupported - self.listed}
+
+
+@dataclass
 class WorkbookResult:
     file: str
     experiment: str = "-"
@@ -46,7 +65,10 @@ class WorkbookResult:
     engine: str = "-"
     compared: int = 0
     matched: int = 0
-    cells: list[CellResult] = field(default_factory=list)  # every compared cell that is not a match
+    cells: list[CellResult] = field(default_factory=list)  # the first LISTED of each quantity that do not match
+    mismatched: int = 0  # all of them, listed or not
+    unsupported_cells: int = 0
+    counts: list[QuantityCount] = field(default_factory=list)
     worst_rel: float = 0.0
     worst_ulps: int = 0
     error: str | None = None  # the workbook could not be checked at all
@@ -72,10 +94,12 @@ class WorkbookResult:
 
     @property
     def mismatches(self) -> list[CellResult]:
+        """The listed mismatches (``mismatched`` counts them all)."""
         return [c for c in self.cells if c.status == "mismatch"]
 
     @property
     def unsupported(self) -> list[CellResult]:
+        """The listed unsupported cells (``unsupported_cells`` counts them all)."""
         return [c for c in self.cells if c.status == "unsupported"]
 
     @property
@@ -84,9 +108,9 @@ class WorkbookResult:
             return "error"
         if self.exercise is not None and not all(g.done for g in self.exercise):
             return "fail"
-        if self.mismatches:
+        if self.mismatched:
             return "fail"
-        if self.unsupported:
+        if self.unsupported_cells:
             return "unsupported"
         return "pass"
 
@@ -94,9 +118,9 @@ class WorkbookResult:
         return {
             "file": self.file, "experiment": self.experiment, "variant": self.variant, "engine": self.engine,
             "verdict": self.verdict, "compared": self.compared, "matched": self.matched,
-            "mismatched": len(self.mismatches), "unsupported": len(self.unsupported),
+            "mismatched": self.mismatched, "unsupported": self.unsupported_cells,
             "worst_rel_error": self.worst_rel, "worst_ulps": self.worst_ulps, "error": self.error,
-            "notes": self.notes,
+            "notes": self.notes, "listed_per_quantity": LISTED, "quantities": [c.as_json() for c in self.counts],
             **({"exercise": [g.as_json() for g in self.exercise]} if self.exercise is not None else {}),
         }
 
