@@ -81,6 +81,26 @@ def test_row_loop_agrees_with_interpreter(c, d, data, rate):
     assert all(_same(a, b) for a, b in zip(fast, slow)), (c, d, fast, slow)
 
 
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(formulas=st.lists(_formulas(), min_size=2, max_size=3), choice=st.lists(st.integers(0, 2), min_size=8,
+       max_size=8), data=st.lists(st.tuples(CELL_VALUES, CELL_VALUES), min_size=8, max_size=8), rate=CELL_VALUES)
+def test_rows_of_changing_formulas_agree_with_interpreter(formulas, choice, data, rate):
+    """A column whose formula changes from row to row (as at epoch boundaries) stays one block column; A copies
+    rows above the block from changing distances."""
+    sheet = {"F1": rate, "A1": data[0][0], "A2": data[1][0]}
+    for index, (a, b) in enumerate(data):
+        row = index + 3
+        sheet[f"A{row}"] = f"=A{1 + index % 2}"
+        sheet[f"B{row}"] = b
+        sheet[f"C{row}"] = "=" + formulas[choice[index] % len(formulas)].format(r=row, p=row - 1)
+        sheet[f"D{row}"] = f"=C{row}*2" if choice[index] else f"=D{row - 1}+C{row}"
+    names = {"lr": "S!$F$1", "SQ": "_xlfn.LAMBDA(_xlpm.x,_xlpm.x^2)"}
+    target = ["S!A3:D10"]
+    fast = evaluate({"S": sheet}, target, names=names)[0]
+    slow = evaluate({"S": sheet}, target, names=names, compile_blocks=False)[0]
+    assert all(_same(a, b) for a, b in zip(fast, slow)), (formulas, choice, fast, slow)
+
+
 def _column(formula: str, values: list) -> list:
     sheet = {}
     for index, value in enumerate(values):
@@ -166,7 +186,7 @@ def test_areas_of_another_width_are_left_to_the_interpreter():
     assert all(_same(a, b) for a, b in zip(fast, slow))
 
 
-def test_epochs_share_one_loop_and_copy_the_first_epoch():
+def test_epoch_boundaries_split_no_block():
     """Epochs as a generated sheet lays them out: the data of epoch k copies epoch 1's rows, and each
     epoch's first row reads the b that entered the last row of the one before."""
     epochs, size, xs = 5, 4, [1.0, 2.0, 0.5, -1.5]
@@ -188,8 +208,14 @@ def test_epochs_share_one_loop_and_copy_the_first_epoch():
         b = b - 0.01 * (2 * (b * xs[row % size] - 3) * xs[row % size])
         expected.append(b)
     assert got == slow == expected
-    assert len(evaluator._state("S").blocks) == 2 * epochs - 1
-    assert len(evaluator._programs) == 3  # the first epoch, the boundary rows, the other epochs
+    # Epoch boundaries split no block: the first epoch (data in constants), then one block of the others.
+    first, rest = evaluator._state("S").blocks
+    assert (first.first_row, first.last_row, rest.first_row, rest.last_row) == (2, 5, 6, 1 + size * epochs)
+    assert len(evaluator._programs) == 2
+    for loop in evaluator._programs.values():
+        assert all(recipe[0] != "slow" for recipe in loop.recipes), loop.source  # every column compiled
+    kinds = {recipe[0] for loop in evaluator._programs.values() for recipe in loop.recipes}
+    assert {"copy", "select"} <= kinds  # the data copied from epoch 1; B's two formulas chosen row by row
 
 
 # Every kind of code the loop writes, with a piece of its text: the column must be compiled (not handed to its

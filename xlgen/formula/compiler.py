@@ -1,7 +1,8 @@
 """Running a block (:mod:`.blocks`) fast: its formulas compiled into one Python loop over rows.
 
-A block's columns each repeat one formula, and in an SGD sheet those formulas
-are plain arithmetic on numbers. For such a block this module writes the
+A block's columns each repeat one formula (or choose row by row between a few,
+as at epoch boundaries), and in an SGD sheet those formulas are plain
+arithmetic on numbers. For such a block this module writes the
 source of one Python function whose loop computes a whole row in local
 variables: the row above is in locals too, so ``N4`` read from row 5 costs
 nothing. LET variables, LAMBDA names and inline LAMBDA calls are inlined;
@@ -36,7 +37,7 @@ from collections.abc import Callable
 
 from ..values import REF
 from . import nodes as n
-from .blocks import NOT_COMPUTED, Block
+from .blocks import MAX_VARIANTS, NOT_COMPUTED, Block
 from .context import Context
 from .functions import FUNCTIONS, REFUSED
 from .maths import ONE_NUMBER
@@ -97,13 +98,14 @@ def _compiled(source: str):
 class BlockRunner:
     """Fills ``block.outputs`` row by row, through generated code where it can.
 
-    ``programs`` caches row loops by block shape (sheet, rows, and each column's formula): the epochs of a
-    sheet are alike blocks, and a loop is written and compiled once for all of them.
+    ``programs`` caches row loops by block shape (sheet, rows, and each column's formulas): alike blocks share
+    one loop, written and compiled once.
     """
 
-    def __init__(self, block: Block, closures: dict, book, compile_fast: bool = True, programs: dict | None = None):
+    def __init__(self, block: Block, closure: Callable[[n.Node], Callable], book, compile_fast: bool = True,
+                 programs: dict | None = None):
         self.block = block
-        self.closures = closures  # column -> the interpreter's closure for its formula
+        self.closure = closure  # formula tree -> the interpreter's closure for it
         self.book = book
         self.compile_fast = compile_fast
         self.programs = {} if programs is None else programs
@@ -128,8 +130,9 @@ class BlockRunner:
 
     def loop(self) -> _Loop | None:
         block = self.block
-        key = (block.sheet, block.rows, tuple((c, "copy" if _copied(block, c) else block.pieces[c].tree,
-                                               block.pieces[c].array, block.pieces[c].area) for c in block.columns))
+        key = (block.sheet, block.rows, tuple((c, "copy" if _copied(block, c) else tuple(_variants(block, c)),
+                                               block.pieces[c][0].array, block.pieces[c][0].area)
+                                              for c in block.columns))
         if key not in self.programs:
             self.programs[key] = _Program(block, self.book).build()
         return self.programs[key]
@@ -144,13 +147,30 @@ class BlockRunner:
             return lambda index, column=what[0]: self.cell(column, index)
         if kind == "constant":
             return self.book.value(*what)
-        if kind in ("inputs", "copy"):
-            sheet, column, offset = what if kind == "inputs" else _copied(block, what[0])
-            first_row, last_row = block.first_row + offset, block.last_row + offset
-            above = [REF] * max(0, min(last_row, 0) - first_row + 1)  # rows above row 1
-            return above + self.book.column_values(sheet, column, max(first_row, 1), last_row)
+        if kind == "inputs":
+            sheet, column, offset = what
+            return self.column(sheet, column, block.first_row + offset, block.last_row + offset)
+        if kind == "copy":
+            values: list[object] = []
+            for piece in block.pieces[what[0]]:
+                tree = piece.tree
+                source = tree.column if tree.column_absolute else what[0] + tree.column
+                values += self.column(block.sheet, source, piece.first_row + tree.row, piece.last_row + tree.row)
+            return values
+        if kind == "select":
+            index = {tree: number for number, tree in enumerate(_variants(block, what[0]))}
+            chosen = bytearray(block.rows)
+            for piece in block.pieces[what[0]]:
+                start = piece.first_row - block.first_row
+                chosen[start:start + piece.rows] = bytes([index[piece.tree]]) * piece.rows
+            return bytes(chosen)
         assert kind == "first row"
         return block.first_row
+
+    def column(self, sheet: str, column: int, first_row: int, last_row: int) -> list[object]:
+        """The values of rows first_row..last_row of a column (#REF! above row 1)."""
+        above = [REF] * max(0, min(last_row, 0) - first_row + 1)
+        return above + self.book.column_values(sheet, column, max(first_row, 1), last_row)
 
     def value_above(self, column: int, index: int) -> object:
         """The value of ``column`` in the row above block row ``index``."""
@@ -162,9 +182,10 @@ class BlockRunner:
     def cell(self, column: int, index: int) -> object:
         """One cell through its full-semantics closure (an array row: the list of values it fills)."""
         block = self.block
-        piece = block.pieces[column]
-        context = Context(self.book, block.sheet, block.first_row + index, column, array=piece.array)
-        result = self.closures[column](context)
+        row = block.first_row + index
+        piece = block.piece_at(column, row)
+        context = Context(self.book, block.sheet, row, column, array=piece.array)
+        result = self.closure(piece.tree)(context)
         if piece.area is not None:
             return array_result(context, result, 1, piece.area[1])[0]
         if piece.array:
@@ -176,25 +197,32 @@ class BlockRunner:
         outputs = self.block.outputs
         for column in self.block.columns:
             value = self.cell(column, index)
-            if self.block.pieces[column].area is None:
+            if self.block.pieces[column][0].area is None:
                 outputs[column][index] = value
             else:
                 for offset, element in enumerate(value):
                     outputs[column + offset][index] = element
 
 
-def _copied(block: Block, column: int) -> tuple[str, int, int] | None:
-    """(sheet, column, row offset) of the cell a block column copies from outside the block, if it is a bare
-    reference such as an epoch's copy of the first epoch's data (its offset differs from epoch to epoch, so the
-    loop takes it as an argument and alike epochs share one loop)."""
-    piece = block.pieces[column]
-    tree = piece.tree
-    if type(tree) is not n.Cell or tree.row_absolute or piece.array or tree.sheet is not None:
-        return None
-    source = tree.column if tree.column_absolute else column + tree.column
-    if source in block.filled and -tree.row < block.rows:
-        return None
-    return block.sheet, source, tree.row
+def _copied(block: Block, column: int) -> bool:
+    """Whether a block column copies cells from outside the block with bare references, such as the epochs'
+    copies of the first epoch's data (each epoch from another distance, so the loop takes the copied values
+    as an argument, read before it runs)."""
+    filled = block.filled
+    for piece in block.pieces[column]:
+        tree = piece.tree
+        if type(tree) is not n.Cell or tree.row_absolute or piece.array or tree.sheet is not None:
+            return False
+        source = tree.column if tree.column_absolute else column + tree.column
+        if source in filled and piece.first_row + tree.row <= block.last_row \
+                and piece.last_row + tree.row >= block.first_row:
+            return False
+    return True
+
+
+def _variants(block: Block, column: int) -> list[n.Node]:
+    """The distinct formulas of a block column, in the order of their first rows."""
+    return list({piece.tree: None for piece in block.pieces[column]})
 
 
 class _Loop:
@@ -236,7 +264,7 @@ class _Program:
         body: list[str] = []
         for column in block.columns:
             self.column_now = column
-            area = block.pieces[column].area
+            area = block.pieces[column][0].area
             self.width = 0 if area is None else area[1]
             filled = [column + offset for offset in range(max(self.width, 1))]
             # What a formula registers (inputs, constants, carried values) is undone if it turns out unsuitable:
@@ -268,15 +296,30 @@ class _Program:
         if _copied(self.block, column):
             name = self.argument(f"_copy{column}", ("copy", column))
             return [f"c{column} = {name}[_i]", f"if type(c{column}) is not float: raise _B"]
-        lines = []
-        for offset, target in enumerate(filled):
-            self.lines = []
-            self.element = offset if self.width else None
-            code, _, kind = self.expression(self.block.pieces[column].tree, {}, lazy=False, depth=0)
-            if kind != "number":
-                raise _Unsuitable
-            lines += self.lines
-            lines.append(f"c{target} = {code}")
+        variants = _variants(self.block, column)
+        if len(variants) > MAX_VARIANTS:
+            raise _Unsuitable
+        branches = []
+        for tree in variants:
+            lines = []
+            for offset, target in enumerate(filled):
+                self.lines = []
+                self.element = offset if self.width else None
+                code, _, kind = self.expression(tree, {}, lazy=False, depth=0)
+                if kind != "number":
+                    raise _Unsuitable
+                lines += self.lines
+                lines.append(f"c{target} = {code}")
+            branches.append(lines)
+        if len(branches) == 1:
+            return branches[0]
+        # The formula of each row is chosen by a byte per row (see BlockRunner.argument).
+        chosen = self.argument(f"_sel{column}", ("select", column))
+        lines = [f"_v = {chosen}[_i]"]
+        for number, branch in enumerate(branches):
+            test = "else" if number == len(branches) - 1 else f"{'elif' if number else 'if'} _v == {number}"
+            lines.append(test + ":")
+            lines += ["    " + line for line in branch]
         return lines
 
     def assemble(self, body: list[str]) -> _Loop:

@@ -165,8 +165,8 @@ class WorkbookEvaluator:
                                     f"{cell_name(block.first_row, block.columns[0])}")
         self._running.add(key)
         try:
-            closures = {c: self._closure(block.sheet, p.tree) for c, p in block.pieces.items()}
-            BlockRunner(block, closures, self, compile_fast=self.compile_blocks, programs=self._programs).run()
+            BlockRunner(block, lambda tree: self._closure(block.sheet, tree), self, compile_fast=self.compile_blocks,
+                        programs=self._programs).run()
         finally:
             self._running.discard(key)
 
@@ -252,8 +252,9 @@ class WorkbookEvaluator:
     def _dissolve(self, block: Block) -> None:
         """Evaluate a block's cells one by one from now on."""
         state = self._state(block.sheet)
-        for piece in block.pieces.values():
-            piece.block = None
+        for column_pieces in block.pieces.values():
+            for piece in column_pieces:
+                piece.block = None
         state.blocks.remove(block)
 
     def _done(self, unit: object) -> bool:
