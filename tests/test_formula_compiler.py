@@ -101,6 +101,22 @@ def test_rows_of_changing_formulas_agree_with_interpreter(formulas, choice, data
     assert all(_same(a, b) for a, b in zip(fast, slow)), (formulas, choice, fast, slow)
 
 
+def test_a_column_choosing_between_three_formulas_agrees_with_interpreter():
+    sheet = {"A1": 1.0, "A2": 2.0}
+    formulas = ["A{r}+C{p}", "B{r}*C{p}", "SQRT(A{r})"]
+    for index, (choice, b) in enumerate(zip([0, 1, 2, 0, 0, 1, 2, 1, 2], [1.5, "t", 1.5, -4.0, 1e308, 1.5, 2.0,
+                                                                          None, -1.0])):
+        row = index + 3
+        sheet.update({f"A{row}": f"=A{1 + index % 2}", f"B{row}": b,
+                      f"C{row}": "=" + formulas[choice].format(r=row, p=row - 1)})
+    evaluator = WorkbookEvaluator(workbook_from_cells({"S": sheet}))
+    fast = evaluator.evaluate([parse_range("S!A3:C11")])[0]
+    slow = evaluate({"S": sheet}, ["S!A3:C11"], compile_blocks=False)[0]
+    assert all(_same(a, b) for a, b in zip(fast, slow)), (fast, slow)
+    (loop,) = evaluator._programs.values()
+    assert all(recipe[0] != "slow" for recipe in loop.recipes) and "elif _v == 1:" in loop.source, loop.source
+
+
 def _column(formula: str, values: list) -> list:
     sheet = {}
     for index, value in enumerate(values):
