@@ -4,14 +4,22 @@ from __future__ import annotations
 
 import csv
 import os
+import pty
+import select
 import shutil
+import subprocess
+import sys
+import time
 
 import pytest
 
 from xlgen.cli import main
-from xlgen.gradebook import CheckOptions, check_in_processes, check_one, gradebook_csv
+from xlgen.gradebook import gradebook_csv
+from xlgen.workers import CheckOptions, check_in_processes, check_one
 
-from .planting import plant_formula
+from .conftest import ROOT
+from .planting import plant_formula, plant_formula_over_value
+from .test_budgets import EXPF
 from .test_exercise_check import fill
 
 
@@ -85,6 +93,94 @@ def test_a_file_that_kills_its_worker_is_one_row(submissions):
     assert verdicts == {"ada.xlsx": "pass", "bo.xlsx": "error", "cy.xlsx": "fail", "di.xlsx": "fail",
                         "ed.xlsx": "error", "flo.xlsx": "error"}
     assert "the process checking it stopped" in results[1].error
+
+
+def sleep_on_bo(path, options):
+    """A worker that hangs on one file."""
+    if path.name == "bo.xlsx":
+        time.sleep(600)
+    return check_one(path, options)
+
+
+def test_a_file_that_hangs_is_one_row_and_the_run_goes_on(submissions):
+    paths = sorted(submissions.iterdir())
+    # A limit far above the others' time, even on a busy machine.
+    results = check_in_processes(paths, CheckOptions(), jobs=2, worker=sleep_on_bo, timeout=5)
+    verdicts = {path.name: result.verdict for path, result in zip(paths, results)}
+    assert verdicts == {"ada.xlsx": "pass", "bo.xlsx": "error", "cy.xlsx": "fail", "di.xlsx": "fail",
+                        "ed.xlsx": "error", "flo.xlsx": "error"}
+    assert results[1].error == f"{paths[1]}: timed out after 5 s"
+
+
+def test_a_workbook_that_keeps_the_evaluator_busy_times_out(tmp_path, capsys):
+    """EXPF(19) makes a million LAMBDA calls, within the evaluator's budget but past a two-second limit; the one
+    worker is replaced and the next file is checked."""
+    folder = tmp_path / "class"
+    folder.mkdir()
+    plant_formula_over_value(ROOT / "workbooks" / "basic-sgd.xlsx", folder / "busy.xlsx", "basic-sgd", "B5",
+                             "EXPF(19)*0+0.0001", EXPF)
+    (folder / "essay.xlsx").write_text("my homework, in words", encoding="utf-8")
+    gradebook = tmp_path / "grades.csv"
+    assert main(["check", str(folder), "--jobs", "1", "--timeout", "2", "--gradebook", str(gradebook)]) == 2
+    rows = rows_of(gradebook)
+    assert {name: row["status"] for name, row in rows.items()} == {"busy.xlsx": "error", "essay.xlsx": "error"}
+    assert rows["busy.xlsx"]["reason"] == f"{folder / 'busy.xlsx'}: timed out after 2 s"
+    assert "is not an .xlsx workbook" in rows["essay.xlsx"]["reason"]
+
+
+def test_a_folder_check_runs_in_as_many_processes_as_cores(submissions, monkeypatch, capsys):
+    import xlgen.workers
+
+    asked = []
+    real = xlgen.workers.check_in_processes
+
+    def recording(paths, options, jobs, **keywords):
+        asked.append((len(paths), jobs, keywords["timeout"]))
+        return real(paths, options, jobs, **keywords)
+
+    monkeypatch.setattr(xlgen.workers, "check_in_processes", recording)
+    monkeypatch.setattr(xlgen.workers, "default_jobs", lambda: 3)
+    assert main(["check", str(submissions)]) == 1
+    assert asked == [(6, 3, 300)]
+    out, err = capsys.readouterr()
+    assert err == ""  # not a terminal, no gradebook: the results only, at the end
+    verdicts = [line.split()[:2] for line in out.splitlines() if line.split()[0] in ("PASS", "FAIL", "ERROR")]
+    assert [(verdict, os.path.basename(path)) for verdict, path in verdicts] == [
+        ("PASS", "ada.xlsx"), ("FAIL", "bo.xlsx"), ("FAIL", "cy.xlsx"), ("FAIL", "di.xlsx"), ("ERROR", "ed.xlsx"),
+        ("ERROR", "flo.xlsx")]
+
+
+def run_on_a_terminal(arguments):
+    """``xlgen ARGUMENTS`` with its standard error on a pseudo-terminal: (exit code, what the terminal got)."""
+    leader, follower = pty.openpty()
+    child = subprocess.Popen([sys.executable, "-m", "xlgen.cli", *arguments], stdout=subprocess.PIPE,
+                             stderr=follower, cwd=ROOT)
+    os.close(follower)
+    received = b""
+    while True:
+        ready, _, _ = select.select([leader], [], [], 120)
+        if not ready:
+            child.kill()
+            break
+        try:
+            chunk = os.read(leader, 4096)
+        except OSError:  # the child closed its end
+            break
+        if not chunk:
+            break
+        received += chunk
+    os.close(leader)
+    child.stdout.read()
+    return child.wait(60), received.decode()
+
+
+def test_a_terminal_shows_a_progress_bar(submissions, tmp_path):
+    code, terminal = run_on_a_terminal(["check", str(submissions), "--jobs", "2",
+                                        "--gradebook", str(tmp_path / "grades.csv")])
+    assert code == 1
+    bars = [part for part in terminal.split("\r") if part.strip()]
+    assert bars == [f"[{'#' * (30 * n // 6)}{'.' * (30 - 30 * n // 6)}] {n}/6" for n in range(1, 7)]
+    assert "\n" not in terminal  # no line per file on a terminal
 
 
 def test_fields_a_spreadsheet_would_run_are_text():

@@ -100,9 +100,9 @@ def command_check(args: argparse.Namespace) -> int:
     from .discovery import refuse_outputs_over_inputs, workbook_paths
     from .results import exit_code
     from .engines import get_engine
-    from .gradebook import (CheckOptions, Progress, check_in_processes, check_one, default_jobs, gradebook_csv,
-                            gradebook_row)
+    from .gradebook import gradebook_csv, gradebook_row
     from .report import html_report, json_report, junit_report, summary_line, terminal_lines
+    from .workers import TIMEOUT, CheckOptions, Progress, check_in_processes, default_jobs
 
     def skipped(path, why: str) -> None:
         print(visible(f"SKIP   {path}: {why}"))
@@ -112,33 +112,33 @@ def command_check(args: argparse.Namespace) -> int:
               *([args.reference.rpartition(":")[0]] if args.reference else [])]
     refuse_outputs_over_inputs([args.json, args.html, args.junit, args.gradebook], inputs)
     check_tolerances(RTOL if args.rtol is None else args.rtol, ATOL if args.atol is None else args.atol)
-    jobs = args.jobs if args.jobs is not None else (default_jobs() if args.gradebook else 1)
+    jobs = args.jobs if args.jobs is not None else default_jobs()
     if jobs < 1:
         raise XlgenError(f"--jobs must be 1 or more, got {jobs}")
-    if args.gradebook or jobs > 1:
+    if args.timeout is not None and not 0 < args.timeout < float("inf"):
+        raise XlgenError(f"--timeout must be a positive number of seconds, got {args.timeout:g}")
+    # Several workbooks go to worker processes, each with a time limit. LibreOffice checks them in one session
+    # of its own instead (with its own limit per workbook), unless processes are asked for.
+    in_workers = bool(args.gradebook) or args.timeout is not None or (args.jobs or 0) > 1 or (
+        len(paths) > 1 and args.engine != "libreoffice")
+    if in_workers:
         options = CheckOptions(args.engine, args.spec, args.reference, args.rtol, args.atol)
-        progress = Progress(len(paths), sys.stderr) if args.gradebook else None
-        if jobs > 1 and len(paths) > 1:
-            results = check_in_processes(paths, options, jobs, done=progress)
-        else:
-            results = []
-            for index, path in enumerate(paths):
-                results.append(check_one(path, options))
-                if progress:
-                    progress(index, results[-1])
-        if progress:
-            progress.close()
+        # With a gradebook, each file has its line as it finishes; without, the results are printed at the end.
+        progress = Progress(len(paths), sys.stderr, lines=bool(args.gradebook))
+        results = check_in_processes(paths, options, jobs, done=progress,
+                                     timeout=TIMEOUT if args.timeout is None else args.timeout)
+        progress.close()
     else:
         engine = get_engine(args.engine)
         interactive = sys.stderr.isatty() and len(paths) > 1
 
-        def progress(index: int, total: int, path) -> None:
+        def bar(index: int, total: int, path) -> None:
             if interactive:
                 print(f"\r[{index}/{total}] {visible(path)}", end="", file=sys.stderr, flush=True)
 
         results = check_paths(paths, engine, spec=args.spec, reference=args.reference,
                               rtol=RTOL if args.rtol is None else args.rtol,
-                              atol=ATOL if args.atol is None else args.atol, progress=progress)
+                              atol=ATOL if args.atol is None else args.atol, progress=bar)
         if interactive:
             print("\r" + " " * 60 + "\r", end="", file=sys.stderr)
     if not args.gradebook:  # with a gradebook, each file had its line as it finished
@@ -179,6 +179,7 @@ def command_plot(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     from .engines import ENGINES
     from .variants import VARIANTS
+    from .workers import TIMEOUT
 
     parser = argparse.ArgumentParser(
         prog="xlgen",
@@ -224,7 +225,9 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--html", metavar="FILE", help="the checked cells as HTML tables, mismatches highlighted")
     check.add_argument("--junit", metavar="FILE", help="JUnit XML, one test case per workbook")
     check.add_argument("--jobs", type=int, metavar="N",
-                       help="check in N processes (default: 1; with --gradebook, the cores)")
+                       help="check several workbooks in N processes (default: the cores)")
+    check.add_argument("--timeout", type=float, metavar="SECONDS",
+                       help=f"time limit per workbook checked in a worker process (default {TIMEOUT:g})")
     check.add_argument("--gradebook", metavar="FILE",
                        help="CSV, one row per workbook: status, quantities right, first wrong cell, reason")
     check.set_defaults(run=command_check)
