@@ -1,4 +1,9 @@
-"""Checking many workbooks in one command: each gets a result, and one that cannot be checked stops no other."""
+"""Checking many workbooks in one command: each gets a result, and one that cannot be checked stops no other.
+
+Every stage (reading, evaluating, the reference, comparing) turns what a workbook provokes, a MemoryError
+included, into that workbook's one-line ``error``; the memory it held is freed with it, so the next workbook
+starts afresh.
+"""
 
 from __future__ import annotations
 
@@ -24,11 +29,11 @@ def check_paths(paths: Sequence[Path], engine: Engine, spec: str | Path | None =
     check_tolerances(rtol, atol)
     prepared: list[tuple[Path, Target | None, list[Range], str | None]] = []
     for path in paths:
-        problem = describe(path)
-        if problem:
-            prepared.append((path, None, [], f"{path} {problem}"))
-            continue
         try:
+            problem = describe(path)
+            if problem:
+                prepared.append((path, None, [], f"{path} {problem}"))
+                continue
             target = target_of(path, spec, reference)
             prepared.append((path, target, ranges_of(target), None))
         except Exception as error:  # a spec mistake is one line; so is anything else this file provokes

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import traceback
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -52,5 +53,6 @@ class Engine(ABC):
             try:
                 results.append(self.evaluate(path, ranges))
             except Exception as error:  # reported per workbook by the checker
+                traceback.clear_frames(error.__traceback__)  # the memory a failed evaluation held is let go
                 results.append(error)
         return results

@@ -55,6 +55,7 @@ import shutil
 import subprocess
 import tempfile
 import time
+import traceback
 import uuid
 import weakref
 from collections.abc import Sequence
@@ -297,7 +298,8 @@ class LibreOfficeEngine(Engine):
             for index, (path, ranges) in enumerate(jobs):
                 try:
                     prepared[index] = self._prepare(Path(path), list(ranges), Path(work) / str(index))
-                except XlgenError as error:
+                except Exception as error:  # this workbook's (a MemoryError reading it too), not the batch's
+                    traceback.clear_frames(error.__traceback__)
                     results[index] = error
             pending = sorted(prepared)
             while pending:
@@ -306,7 +308,8 @@ class LibreOfficeEngine(Engine):
                     index = pending[position]
                     try:
                         results[index] = self._result(prepared[index], payload) if kind == "done" else payload
-                    except XlgenError as error:  # a circular reference
+                    except Exception as error:  # a circular reference, a MemoryError: this workbook's alone
+                        traceback.clear_frames(error.__traceback__)
                         results[index] = error
                 pending = [index for position, index in enumerate(pending) if position not in outcome]
         return [r if r is not None else XlgenError("LibreOffice returned nothing") for r in results]
