@@ -30,7 +30,7 @@ def compare(path: Path, target: Target, result: EngineResult, ranges: list[Range
     outcome = WorkbookResult(str(path), target.experiment, target.variant, engine, notes=list(result.notes))
     params = read_params(path, target, ranges, result.values)
     check_lengths(path, target, params)
-    table = reference_for(target, params)
+    table = reference_for(target, params, path)
     per_epoch = table.attrs.get("epochs")
     by_range = dict(zip(ranges, result.values))
     for quantity, source in target.quantities.items():

@@ -546,7 +546,7 @@ def _checked(path: Path, evaluator: WorkbookEvaluator, spec, sheet: str, row: in
                     r.last_column) for r in ranges_of(target)]
     values = evaluator.evaluate([r for r in ranges if evaluator.sheet_name(r.sheet)])
     params = read_params(path, target, [r for r in ranges if evaluator.sheet_name(r.sheet)], values)
-    table = reference_for(target, params)
+    table = reference_for(target, params, path)
     per_epoch = table.attrs.get("epochs")
     expected: dict[str, tuple[Range, list[float]]] = {}
     for quantity, source in target.quantities.items():
