@@ -77,3 +77,10 @@ def test_an_error_value_in_a_quantity_is_shown_as_excel_shows_it(capsys, tmp_pat
             "reference 97.363") in text, text
     first = json.loads(report.read_text())["cells"][0]
     assert (first["cell"], first["workbook_value"], first["reference_value"]) == ("G12", "#NUM!", 97.363)
+
+
+def test_the_formulas_engine_stops_within_the_contract_for_bad_input():
+    """Bad input ends within 60 s: the formulas engine's own time limit has to be shorter."""
+    from xlgen.engines.formulas_engine import FormulasEngine
+
+    assert 0 < FormulasEngine().timeout < 60

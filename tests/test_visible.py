@@ -141,3 +141,11 @@ def test_a_file_name_with_controls_and_undecodable_bytes(capsys, tmp_path):
     assert data["workbooks"][0]["file"].endswith("wb\\x1b[2J\\nPASS \\udcff.xlsx")
     [case] = ElementTree.fromstring(junit.read_text(encoding="utf-8")).iter("testcase")
     assert "\\udcff" in case.get("name")
+
+
+def test_the_notebook_display_shows_workbook_text_escaped(tmp_path):
+    from xlgen.api import check
+
+    shown = check(hostile_string_cell(tmp_path))._repr_html_()
+    assert ESC not in shown and "\u202e" not in shown and "\r" not in shown
+    assert "\\x1b[2J\\x1b]0;owned\\x07\\r\\nPASS   \\u202egnp.exe\\x85" in shown

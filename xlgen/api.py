@@ -22,6 +22,7 @@ from .compare import ATOL, RTOL
 from .discovery import workbook_paths
 from .results import WorkbookResult, exit_code
 from .report import short, summary_line, terminal_lines
+from .visible import visible
 
 
 def reference(name: str, **params: Any) -> pd.DataFrame:
@@ -100,22 +101,26 @@ class CheckResult:
         """The notebook display: one line per workbook, then the first mismatches, highlighted."""
         colour = {"pass": "#c6efce", "fail": "#f8b4b4", "unsupported": "#ddd", "error": "#ffd966"}
         rows = "".join(
-            f"<tr style='background:{colour[r.verdict]}'><td>{r.verdict.upper()}</td><td>{html.escape(r.file)}</td>"
-            f"<td>{html.escape(r.experiment)}/{html.escape(r.variant)}</td><td>{html.escape(r.engine)}</td>"
-            f"<td>{r.compared}</td><td>{r.worst_rel:.3g}</td><td>{html.escape(r.error or '')}</td></tr>"
+            f"<tr style='background:{colour[r.verdict]}'><td>{r.verdict.upper()}</td><td>{_shown(r.file)}</td>"
+            f"<td>{_shown(r.experiment)}/{_shown(r.variant)}</td><td>{_shown(r.engine)}</td>"
+            f"<td>{r.compared}</td><td>{r.worst_rel:.3g}</td><td>{_shown(r.error or '')}</td></tr>"
             for r in self.results)
-        parts = [f"<p><b>{html.escape(summary_line(self.results))}</b></p>",
+        parts = [f"<p><b>{_shown(summary_line(self.results))}</b></p>",
                  "<table><tr><th>verdict</th><th>workbook</th><th>experiment</th><th>engine</th><th>cells</th>"
                  f"<th>worst rel. error</th><th>error</th></tr>{rows}</table>"]
         bad = [c for r in self.results for c in r.cells][:20]
         if bad:
             cells = "".join(
-                f"<tr style='background:{'#f8b4b4' if c.status == 'mismatch' else '#ddd'}'><td>{html.escape(c.sheet)}!"
-                f"{c.cell}</td><td>{html.escape(c.quantity)}</td><td>{c.step}</td><td>{html.escape(short(c.workbook_value))}"
-                f"</td><td>{html.escape(short(c.reference_value))}</td><td>{c.status}</td></tr>" for c in bad)
+                f"<tr style='background:{'#f8b4b4' if c.status == 'mismatch' else '#ddd'}'><td>{_shown(c.sheet)}!"
+                f"{c.cell}</td><td>{_shown(c.quantity)}</td><td>{c.step}</td><td>{_shown(short(c.workbook_value))}"
+                f"</td><td>{_shown(short(c.reference_value))}</td><td>{c.status}</td></tr>" for c in bad)
             parts.append("<p>First cells that differ (the first is where the error starts):</p><table><tr><th>cell</th>"
                          f"<th>quantity</th><th>step</th><th>workbook</th><th>reference</th><th></th></tr>{cells}</table>")
         return "".join(parts)
+
+
+def _shown(text: str) -> str:
+    return html.escape(visible(text))
 
 
 COLUMNS = ["file", "sheet", "cell", "quantity", "step", "workbook_value", "reference_value", "abs_error",
