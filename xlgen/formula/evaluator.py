@@ -37,7 +37,7 @@ from .compiler import BlockRunner
 from .context import Budget, Context
 from .interpreter import Compiled, array_result, cell_result, compile_tree
 from .operands import Ref
-from .references import Spec, references
+from .references import Spec, names_evaluated, references
 from .shapes import Piece, Trees, parse_or_refuse, pieces
 
 _MISSING = object()
@@ -383,9 +383,49 @@ class WorkbookEvaluator:
             # A name's formula sees no LET/LAMBDA variables of the formula that uses it.
             return slot[0](context.with_env({}))
 
+        loop = self._name_loop(key, sheet)
+        if loop:
+            def looping(context: Context) -> object:
+                raise CircularReference(f"{context.where}: {loop}")
+
+            self._names[cache] = looping
+            return looping
         self._names[cache] = evaluate  # set first: a LAMBDA name may call itself
         slot.append(compile_tree(tree, sheet, self))
         return evaluate
+
+    def _name_loop(self, key: str, sheet: str) -> str | None:
+        """Where evaluating the name ``key`` (used on ``sheet``) evaluates it again, in words; None if it never
+        does. Only a LAMBDA name's body may come back to it, when called."""
+        def spelling(name: str) -> str:
+            defined = self.workbook.defined_name(name, sheet)
+            return defined.name if defined is not None else name
+
+        path, seen = [key], {key}
+        stack = [iter(self._names_evaluated(key, sheet))]
+        while stack:
+            following = next(stack[-1], None)
+            if following is None:
+                stack.pop()
+                path.pop()  # and stays seen: nothing through it leads back to key
+                continue
+            if following == key:
+                names = [spelling(name) for name in path]
+                if len(names) == 1:
+                    return f"the defined name {names[0]} refers to itself"
+                return f"defined names refer to each other in a loop: {' -> '.join(names + names[:1])}"
+            if following not in seen:  # a loop that does not pass through key is found from its own names
+                seen.add(following)
+                path.append(following)
+                stack.append(iter(self._names_evaluated(following, sheet)))
+        return None
+
+    def _names_evaluated(self, key: str, sheet: str) -> list[str]:
+        tree = self.name_tree(key, sheet)
+        if tree is None:
+            return []
+        # A name written with its sheet (Sheet1!rate) is looked up there; that is rare in a loop: kept simple.
+        return [name for name, written in names_evaluated(tree) if written is None]
 
     # -- the Book protocol ----------------------------------------------------------------------
 

@@ -30,6 +30,25 @@ def references(tree: n.Node, name_references: NameReferences) -> list[Spec]:
     return list(unique)
 
 
+def names_evaluated(tree: n.Node) -> list[tuple[str, str | None]]:
+    """The defined names (key, sheet written) that evaluating a name whose formula is ``tree`` may evaluate.
+
+    None for a LAMBDA name: its value is the function, whose body runs only when called (so it may call
+    itself). Otherwise every name the tree uses, the bodies of the LAMBDAs it calls at once (MAP, an
+    invoked LAMBDA) included.
+    """
+    if type(tree) is n.Call and tree.name == "LAMBDA":
+        return []
+    found: list[tuple[str, str | None]] = []
+
+    def record(key: str, sheet: str | None) -> list[Spec]:
+        found.append((key, sheet))
+        return []
+
+    _collect(tree, frozenset(), [], record)
+    return list(dict.fromkeys(found))
+
+
 def _collect(node: n.Node, local: frozenset[str], found: list[Spec], names: NameReferences) -> None:
     kind = type(node)
     if kind is n.Cell or kind is n.Area:
