@@ -94,6 +94,18 @@ def test_array_areas_and_names(hand_written):
     assert read_range_values(workbook, "S!A1:A3") == [2.0, 3.0, 4.0]
 
 
+def test_one_row_array_areas_filled_down_are_one_run(tmp_path):
+    # A LAMBDA returning [b, a] in each row, as XlsxWriter stores it: one formula and one area a row.
+    rows = "".join(f'<row r="{r}"><c r="B{r}"><f t="array" ref="B{r}:C{r}">STEP(A{r})</f><v>1</v></c>'
+                   f'<c r="C{r}"><v>2</v></c></row>' for r in range(1, 5))
+    rows += '<row r="5"><c r="B5"><f t="array" ref="B5:D5">STEP(A5)</f><v>1</v></c></row>'  # another width
+    sheet = read_workbook(_package(tmp_path / "areas.xlsx", rows)).sheets["S"]
+    assert [(run.first_row, run.last_row) for run in sheet.cells.runs] == [(1, 4), (5, 5)]
+    assert dict(sheet.array_refs) == {(1, 2): "B1:C1", (2, 2): "B2:C2", (3, 2): "B3:C3", (4, 2): "B4:C4",
+                                      (5, 2): "B5:D5"}
+    assert sheet.formulas[(3, 2)] == "STEP(A3)"
+
+
 def test_formula_values_can_be_skipped(hand_written):
     sheet = read_workbook(hand_written, formula_values=False).sheets["S"]
     assert (2, 2) not in sheet.values and sheet.values[(2, 1)] == 3.0

@@ -251,11 +251,11 @@ def unsupported_cells(workbook: Workbook, check: Check, culprits: dict[CellKey, 
                             by_column.setdefault((target, column), _ColumnReaders()).add(reader, *span)
                     else:
                         wide.setdefault(target, []).append((c0, c1, reader))
-            if run.array_ref not in (None, "self"):
-                first, _, last = run.array_ref.replace("$", "").partition(":")
+            for row in range(run.first_row, run.last_row + 1) if run.array_ref not in (None, "self") else ():
+                first, _, last = run.array_ref_at(row).replace("$", "").partition(":")
                 if last:
                     (r0, c0), (r1, c1) = parse_cell(first), parse_cell(last)
-                    spills[(sheet_name, run.first_row, run.column)] = [
+                    spills[(sheet_name, row, run.column)] = [
                         (sheet_name, c, r0 + (c == run.column), r1) for c in range(c0, c1 + 1)
                         if r0 + (c == run.column) <= r1]
     for (sheet, row, column), reason in list(bad.items()):

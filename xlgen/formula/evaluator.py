@@ -54,7 +54,6 @@ class _SheetState:
         self.cells = sheet.cells
         self.computed: dict[tuple[int, int], object] = {}
         self.members: dict[tuple[int, int], tuple[int, int]] = {}  # array-area cell -> its anchor
-        self.spills: dict[tuple[int, int], Ref] = {}  # array anchor -> the area it fills
         trees = Trees()
         self.pieces: list[Piece] = [p for run in self.cells.runs for p in pieces(run, trees)]
         self.blocks: list[Block] = []
@@ -311,17 +310,11 @@ class WorkbookEvaluator:
             for piece in state.pieces:
                 if piece.area is not None:
                     height, width = piece.area
-                    anchor = (piece.first_row, piece.column)
-                    state.spills[anchor] = Ref(sheet, anchor[0], anchor[1], anchor[0] + height - 1,
-                                               anchor[1] + width - 1)
-                    for i in range(height):
-                        for j in range(width):
-                            if i or j:
-                                state.members[(anchor[0] + i, anchor[1] + j)] = anchor
-                elif piece.array:
-                    # One-cell array formulas (a dynamic array of one value, ref="A1"): A1# is the cell itself.
-                    for row in range(piece.first_row, piece.last_row + 1):
-                        state.spills[(row, piece.column)] = Ref(sheet, row, piece.column, row, piece.column)
+                    for anchor in ((row, piece.column) for row in range(piece.first_row, piece.last_row + 1)):
+                        for i in range(height):
+                            for j in range(width):
+                                if i or j:
+                                    state.members[(anchor[0] + i, anchor[1] + j)] = anchor
             state.pieces, state.blocks = find_blocks(sheet, state.pieces,
                                                      lambda tree: self._tree_specs(sheet, tree))
             state.index()
@@ -482,7 +475,12 @@ class WorkbookEvaluator:
                    min(ref.last_column, state.max_column))
 
     def spill(self, sheet: str, row: int, column: int) -> Ref | None:
-        return self._state(sheet).spills.get((row, column))
+        """The area an array formula in (row, column) fills (a one-cell array formula's A1# is the cell)."""
+        piece = self._state(sheet).piece_at(row, column)
+        if piece is None or not piece.array:
+            return None
+        height, width = piece.area or (1, 1)
+        return Ref(sheet, row, column, row + height - 1, column + width - 1)
 
     # -- results --------------------------------------------------------------------------------
 

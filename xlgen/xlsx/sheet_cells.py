@@ -34,7 +34,10 @@ class FormulaRun:
     first row's) or ``shared`` (Excel's shared formula: master text and its
     anchor cell). ``array_ref`` is ``"self"`` for one-cell array formulas (how
     dynamic-array formulas such as LAMBDA calls are stored), the area of a
-    larger array formula (then the run is one cell), or None.
+    larger array formula in ``first_row``, or None. A run of several rows with
+    an area is a one-row array formula filled down, one formula a row (as a
+    LAMBDA returning [b, a] is stored): each row's area is the first row's moved
+    down (:meth:`array_ref_at`).
     """
 
     column: int
@@ -59,6 +62,12 @@ class FormulaRun:
         if self.template is None:
             self.template = RowTemplate(self.text, self.first_row)
         return self.template.fill(row)
+
+    def array_ref_at(self, row: int) -> str | None:
+        """The ``array_ref`` of the cell in ``row`` (a row of a run of one-row areas has its own)."""
+        if self.array_ref in (None, "self") or row == self.first_row:
+            return self.array_ref
+        return f"{cell_name(row, self.column)}:{_row_area_end(self.array_ref, self.first_row, self.column)}{row}"
 
     def _translate(self, row: int) -> str:
         master, anchor_row, anchor_column = self.shared
@@ -170,13 +179,31 @@ class ArrayRefs(Mapping):
         run = self._cells.run_at(*key)
         if run is None or run.array_ref is None:
             raise KeyError(key)
-        return cell_name(*key) if run.array_ref == "self" else run.array_ref
+        return cell_name(*key) if run.array_ref == "self" else run.array_ref_at(key[0])
 
     def __iter__(self):
         return iter(sorted(key for key, run in self._cells.formula_cells() if run.array_ref is not None))
 
     def __len__(self) -> int:
         return sum(run.last_row - run.first_row + 1 for run in self._cells.runs if run.array_ref is not None)
+
+
+def _row_area_end(ref: str, row: int, column: int) -> str | None:
+    """The last column's letters of ``ref`` if it is a one-row area starting at (row, column), else None."""
+    first, _, last = ref.partition(":")
+    digits = str(row)
+    if first != cell_name(row, column) or not last.endswith(digits):
+        return None
+    letters = last[:-len(digits)]
+    return letters if letters.isalpha() and letters.isupper() else None
+
+
+def _filled_down(run: FormulaRun, ref: str | None, row: int) -> bool:
+    """Whether ``ref`` in ``row`` continues a run of one-row array areas, one a row, of one width."""
+    if ref in (None, "self") or run.array_ref in (None, "self"):
+        return False
+    end = _row_area_end(run.array_ref, run.first_row, run.column)
+    return end is not None and _row_area_end(ref, row, run.column) == end
 
 
 def number(text: str) -> float:
@@ -244,7 +271,8 @@ class SheetBuilder:
             if array_ref != "self":
                 self._count_array_cells(row, column, array_ref)
         text = text or ""
-        if extends and run.shared is None and run.array_ref == array_ref and array_ref in (None, "self"):
+        if extends and run.shared is None and (run.array_ref == array_ref and array_ref in (None, "self")
+                                               or _filled_down(run, array_ref, row)):
             if run.template is None:
                 run.template = RowTemplate(run.text, run.first_row)
             if run.template.fill(row) == text:
