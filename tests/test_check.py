@@ -214,7 +214,8 @@ def test_reports_json_html_junit(capsys, tmp_path):
     assert [w["verdict"] for w in document["workbooks"]] == ["pass", "fail"]
     assert document["workbooks"][0]["mismatched"] == 0 and document["workbooks"][1]["mismatched"] > 0
     html = (tmp_path / "report.html").read_text()
-    assert "class='mismatch'" in html and f"{cell}: reference" in html
+    assert f"The error starts at momentum!{cell}" in html
+    assert html.index('<div class="cause">') < html.index('<table class="cells">')
     root = ElementTree.parse(tmp_path / "junit.xml").getroot()
     assert root.tag == "testsuites"
     suite = root.find("testsuite")

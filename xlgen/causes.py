@@ -110,6 +110,7 @@ def causes_first(cells: Iterable[CellResult], wrong: Container[Cell] | None = No
     """``cells`` with the mismatches that read no other mismatching cell first, each group in its order.
 
     ``wrong`` holds every mismatching cell, listed among ``cells`` or not (default: the mismatches of ``cells``).
+    Each cell's ``cause`` says which group it is in (False for cells that are not mismatches).
     """
     cells = list(cells)
     if wrong is None:
@@ -124,4 +125,6 @@ def causes_first(cells: Iterable[CellResult], wrong: Container[Cell] | None = No
         return not any(read in wrong for read in precedents(cell.formula, cell.sheet, row, column, shapes) - {own})
 
     flags = [is_cause(c) for c in cells]
+    for cell, cause in zip(cells, flags):
+        cell.cause = cause
     return [c for c, cause in zip(cells, flags) if cause] + [c for c, cause in zip(cells, flags) if not cause]

@@ -101,7 +101,7 @@ def command_check(args: argparse.Namespace) -> int:
     from .results import exit_code
     from .engines import get_engine
     from .gradebook import gradebook_csv, gradebook_row
-    from .report import html_report, json_report, junit_report, summary_line, terminal_lines
+    from .report import json_report, junit_report, summary_line, terminal_lines
     from .workers import TIMEOUT, CheckOptions, Progress, check_in_processes, default_jobs
 
     def skipped(path, why: str) -> None:
@@ -154,10 +154,24 @@ def command_check(args: argparse.Namespace) -> int:
     elif args.json:
         atomic_write_text(args.json, json_report(results) + "\n")
     if args.html:
-        atomic_write_text(args.html, html_report(results))
+        from .html_report import html_report
+
+        atomic_write_text(args.html, html_report(results, explainer(args)))
     if args.junit:
         atomic_write_text(args.junit, junit_report(results))
     return exit_code(results)
+
+
+def explainer(args: argparse.Namespace):
+    """How the HTML report explains a cell: as ``xlgen explain`` would with the same spec (None where the
+    reference is a course author's function, which the explanation cannot run)."""
+    if args.reference:
+        return None
+    from functools import partial
+
+    from .explanation import explain
+
+    return partial(explain, spec=args.spec)
 
 
 def command_explain(args: argparse.Namespace) -> int:
@@ -222,7 +236,8 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--rtol", type=float, help="relative tolerance (default 1e-9)")
     check.add_argument("--atol", type=float, help="absolute tolerance (default 1e-12)")
     check.add_argument("--json", metavar="FILE", help="machine-readable report ('-': standard output)")
-    check.add_argument("--html", metavar="FILE", help="the checked cells as HTML tables, mismatches highlighted")
+    check.add_argument("--html", metavar="FILE", help="a page for a learner: where the error starts, "
+                       "then each failing quantity charted and listed beside the reference")
     check.add_argument("--junit", metavar="FILE", help="JUnit XML, one test case per workbook")
     check.add_argument("--jobs", type=int, metavar="N",
                        help="check several workbooks in N processes (default: the cores)")

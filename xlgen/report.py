@@ -1,17 +1,15 @@
-"""Reports of a check: terminal lines, JSON, an HTML table with mismatches highlighted, and JUnit XML."""
+"""Reports of a check: terminal lines, JSON and JUnit XML (the HTML page is :mod:`xlgen.html_report`)."""
 
 from __future__ import annotations
 
-import html
 import json
 import math
 from collections.abc import Sequence
 from typing import Any
 from xml.etree import ElementTree
 
-from .cells import parse_cell
 from .grading import grade_lines
-from .results import CellResult, WorkbookResult
+from .results import WorkbookResult
 from .storage import to_display
 from .visible import visible
 
@@ -103,56 +101,6 @@ def _visible_strings(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [_visible_strings(item) for item in value]
     return value
-
-
-def html_report(results: Sequence[WorkbookResult]) -> str:
-    """Each checked sheet as a table of the compared cells, mismatches in red, unsupported in grey."""
-    parts = ["<!DOCTYPE html><html><head><meta charset='utf-8'><title>xlgen check</title><style>",
-             "body{font-family:sans-serif;font-size:13px} table{border-collapse:collapse;margin-bottom:2em}",
-             "td,th{border:1px solid #ccc;padding:2px 6px;text-align:right;font-family:monospace}",
-             "th{background:#ddebf7} td.mismatch{background:#f8b4b4} td.unsupported{background:#ddd;color:#666}",
-             "td.match{background:#fff} caption{text-align:left;font-weight:bold;padding:4px}",
-             "</style></head><body><h1>xlgen check</h1>",
-             f"<p>{html.escape(summary_line(results))}</p>"]
-    for result in results:
-        parts.append(f"<h2>{html.escape(result.file)} — {VERDICT[result.verdict]}</h2>")
-        if result.error:
-            parts.append(f"<p>{html.escape(result.error)}</p>")
-            continue
-        parts.append(f"<p>{html.escape(result.experiment)}/{html.escape(result.variant)}, engine "
-                     f"{html.escape(result.engine)}, {result.compared} cells, worst relative error "
-                     f"{result.worst_rel:.3g}</p>")
-        for sheet in dict.fromkeys(c.sheet for c in result.table):
-            parts.append(_sheet_table(sheet, [c for c in result.table if c.sheet == sheet]))
-    parts.append("</body></html>")
-    return "\n".join(parts)
-
-
-def _sheet_table(sheet: str, cells: list[CellResult]) -> str:
-    grid: dict[tuple[int, int], CellResult] = {parse_cell(c.cell): c for c in cells}
-    rows = sorted({r for r, _ in grid})
-    columns = sorted({c for _, c in grid})
-    header = {}
-    for cell in cells:
-        header.setdefault(parse_cell(cell.cell)[1], cell.quantity)
-    out = [f"<table><caption>{html.escape(sheet)}</caption><tr><th></th>"]
-    out += [f"<th>{html.escape(header[c])}</th>" for c in columns]
-    out.append("</tr>")
-    for row in rows:
-        out.append(f"<tr><th>{row}</th>")
-        for column in columns:
-            cell = grid.get((row, column))
-            if cell is None:
-                out.append("<td></td>")
-                continue
-            tip = f"{cell.cell}: reference {short(cell.reference_value)}"
-            if cell.formula:
-                tip += f"; ={to_display(cell.formula)}"
-            out.append(f"<td class='{cell.status}' title='{html.escape(tip, quote=True)}'>"
-                       f"{html.escape(short(cell.workbook_value))}</td>")
-        out.append("</tr>")
-    out.append("</table>")
-    return "".join(out)
 
 
 def junit_report(results: Sequence[WorkbookResult]) -> str:

@@ -28,6 +28,7 @@ class CellResult:
     ulps: int | None
     status: str  # "match", "mismatch" or "unsupported"
     formula: str | None = None
+    cause: bool = False  # a mismatch whose formula reads no other mismatching cell (set by xlgen.causes)
 
     def as_json(self) -> dict[str, Any]:
         return {
