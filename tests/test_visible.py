@@ -149,3 +149,11 @@ def test_the_notebook_display_shows_workbook_text_escaped(tmp_path):
     shown = check(hostile_string_cell(tmp_path))._repr_html_()
     assert ESC not in shown and "\u202e" not in shown and "\r" not in shown
     assert "\\x1b[2J\\x1b]0;owned\\x07\\r\\nPASS   \\u202egnp.exe\\x85" in shown
+
+
+def test_explain_shows_a_string_literal_escaped(capsys, tmp_path):
+    code, out, err = run(capsys, "explain", hostile_string_cell(tmp_path), "basic-sgd!G12")
+    assert code == 0, out + err
+    assert ESC not in out and "\r" not in out and "\u202e" not in out and "\x85" not in out
+    assert '="\\x1b[2J\\x1b]0;owned\\x07\\r\\nPASS   \\u202egnp.exe\\x85"' in out.splitlines(), out
+    assert not any(line.startswith("PASS") for line in out.splitlines()), out

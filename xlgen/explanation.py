@@ -216,7 +216,7 @@ def _constant_text(value: object) -> str:
     if type(value) is bool:
         return "TRUE" if value else "FALSE"
     if type(value) is str and not isinstance(value, ExcelError):
-        return '"' + value.replace('"', '""') + '"'
+        return '"' + visible(value).replace('"', '""') + '"'
     return str(value)
 
 
@@ -238,7 +238,7 @@ def shown(value: object, limit: int = 60) -> str:
     if isinstance(value, ExcelError) or type(value) is Unsupported:
         return str(value)
     if type(value) is str:
-        return '"' + value + '"'
+        return '"' + visible(value) + '"'  # one line, whatever the text holds
     return str(value)
 
 
