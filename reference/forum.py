@@ -15,7 +15,7 @@ import math
 
 from .data import GRADDESC_X, GRADDESC_Y
 from .ieee import power, sqrt
-from .registry import Parameter, Quantity, parameters, register, table
+from .registry import Parameter, Quantity, Table, parameters, register, table
 
 DATA = dict(x=GRADDESC_X, y=GRADDESC_Y)
 WEIGHTS = ("a", "b", "c", "d")
@@ -220,10 +220,8 @@ def derivative_d(x, y, lr, a0, b0, c0, d0, fd_step, mom, epochs):
     linear = two_neurons(**common, activation=identity)
     relu_only = two_neurons(**common, activation=relu)
     with_momentum = two_neurons(**common, activation=relu, mom=mom)
-    frame = linear[["epoch", "step", "x", "y"]].copy()
-    frame["de_dd_linear"] = linear["est_de_dd"]
-    frame["de_dd_relu"] = relu_only["est_de_dd"]
-    frame["de_dd_relu_momentum"] = with_momentum["est_de_dd"]
-    frame["grad_avg_d"] = with_momentum["grad_avg_d"]
-    frame.attrs["epochs"] = linear.attrs["epochs"].iloc[:0]
-    return frame
+    rows = [dict(epoch=plain["epoch"], step=plain["step"], x=plain["x"], y=plain["y"], de_dd_linear=plain["est_de_dd"],
+                 de_dd_relu=rectified["est_de_dd"], de_dd_relu_momentum=smoothed["est_de_dd"],
+                 grad_avg_d=smoothed["grad_avg_d"])
+            for plain, rectified, smoothed in zip(linear.rows, relu_only.rows, with_momentum.rows, strict=True)]
+    return Table(rows, {"epochs": Table([], columns=linear.attrs["epochs"].columns)})  # no per-epoch rows

@@ -1,8 +1,8 @@
 """The experiment registry: every experiment's name, title, parameters and quantity columns.
 
 An experiment is a plain function of keyword parameters that returns a tidy
-:class:`pandas.DataFrame`: one row per step (one spreadsheet row), one column
-per named quantity. Its parameters' defaults sit beside it, like fastai's
+:class:`Table`: one row per step (one spreadsheet row), one column per named
+quantity; :meth:`Experiment.run` gives it as a :class:`pandas.DataFrame`. Its parameters' defaults sit beside it, like fastai's
 ``average_grad.defaults``, and each parameter, like each quantity, has a
 label and a line of help. ``run(name, **params)`` fills in the defaults.
 """
@@ -44,7 +44,7 @@ def parameters(*items: Parameter) -> dict[str, Parameter]:
 class Experiment:
     name: str
     title: str
-    function: Callable[..., pd.DataFrame]
+    function: Callable[..., Table]
     defaults: dict[str, Any]
     quantities: tuple[Quantity, ...]
     epoch_quantities: tuple[Quantity, ...] = ()
@@ -53,6 +53,10 @@ class Experiment:
 
     def run(self, **params: Any) -> pd.DataFrame:
         """The reference table with ``params`` over the defaults."""
+        return self.table(**params).frame()
+
+    def table(self, **params: Any) -> Table:
+        """The reference table with ``params`` over the defaults, as plain columns (no pandas)."""
         unknown = sorted(set(params) - set(self.defaults))
         if unknown:
             raise KeyError(f"experiment {self.name!r} has no parameter {unknown[0]!r} "
@@ -78,7 +82,7 @@ def register(name: str, title: str, defaults: dict[str, Any], quantities: Sequen
              description: str = ""):
     """Decorator adding the function to :data:`EXPERIMENTS` under ``name``; every default needs a parameter."""
 
-    def add(function: Callable[..., pd.DataFrame]) -> Callable[..., pd.DataFrame]:
+    def add(function: Callable[..., Table]) -> Callable[..., Table]:
         if name in EXPERIMENTS:
             raise ValueError(f"experiment {name!r} registered twice")
         unlabelled = [key for key in defaults if key not in parameters]
@@ -124,10 +128,46 @@ def coerce(default: Any, value: Any) -> Any:
     return value
 
 
-def table(rows: list[dict[str, float]], epochs: list[dict[str, float]] | None = None) -> pd.DataFrame:
-    """The tidy table of ``rows`` (one dict per step), with per-epoch rows in ``attrs["epochs"]``."""
-    import pandas as pd  # here, not at import: `xlgen list` needs the registry, not pandas
+class Table:
+    """Rows of named numbers, one dict per step, read as columns: what checking a workbook needs, and no pandas.
 
-    frame = pd.DataFrame(rows)
-    frame.attrs["epochs"] = pd.DataFrame(epochs or [])
-    return frame
+    ``name in table.columns``, ``table[name]`` (the column as an array, ``nan`` where a row lacks it),
+    ``len(table)`` and ``table.attrs`` (``epochs``: the per-epoch :class:`Table`) read as a DataFrame's do;
+    :meth:`frame` is the DataFrame itself, for everything else.
+    """
+
+    def __init__(self, rows: list[dict[str, float]], attrs: dict[str, Any] | None = None,
+                 columns: Sequence[str] | None = None):
+        self.rows = rows
+        self._declared = None if columns is None else list(columns)  # the columns of a table without rows
+        self.columns = self._declared or list(dict.fromkeys(key for row in rows for key in row))  # pandas' order
+        self.attrs = {} if attrs is None else attrs
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __getitem__(self, name: str):
+        import numpy as np
+
+        if name not in self.columns:
+            raise KeyError(name)
+        values = [row.get(name, np.nan) for row in self.rows]
+        try:
+            return np.array(values, dtype=float)
+        except (TypeError, ValueError):  # a column that is not numbers
+            return np.array(values, dtype=object)
+
+    def frame(self) -> pd.DataFrame:
+        """The table as a :class:`pandas.DataFrame` (its per-epoch table too, in ``attrs["epochs"]``)."""
+        import pandas as pd  # here, not at import: `xlgen list` and `xlgen check` need no pandas
+
+        frame = pd.DataFrame(self.rows) if self._declared is None else pd.DataFrame(self.rows, columns=self._declared)
+        frame.attrs.update(self.attrs)
+        epochs = self.attrs.get("epochs")
+        frame.attrs["epochs"] = epochs.frame() if isinstance(epochs, Table) else pd.DataFrame()
+        return frame
+
+
+def table(rows: list[dict[str, float]], epochs: list[dict[str, float]] | None = None) -> Table:
+    """The tidy table of ``rows`` (one dict per step), with per-epoch rows in ``attrs["epochs"]``."""
+    return Table(rows, {"epochs": Table(epochs or [])})

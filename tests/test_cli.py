@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import io
+import subprocess
+import sys
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -10,6 +13,7 @@ import pytest
 import reference
 from xlgen.cli import main
 
+ROOT = Path(__file__).resolve().parents[1]
 NAMES = [
     "basic-sgd", "momentum", "rmsprop", "adam", "adam-annealing", "two-neuron-collapse", "two-neuron-relu",
     "two-neuron-relu-momentum", "momentum-sin", "derivative-d", "average-grad", "fastai-sgd", "fastai-rmsprop",
@@ -54,3 +58,28 @@ def test_bad_usage_is_one_line_and_exit_2(capsys, tmp_path, argv, message):
     err = capsys.readouterr().err
     assert code == 2
     assert err.startswith("xlgen: error:") and message in err and err.count("\n") == 1
+
+
+# -- start-up: a command imports only what it uses -------------------------------------------------------------
+
+_LIBRARIES = ("pandas", "openpyxl", "matplotlib", "xlsxwriter", "numpy")
+_RUN_AND_LIST_LIBRARIES = f"""
+import sys
+from xlgen.cli import main
+code = main(sys.argv[1:])
+print(code, *sorted({{name.partition(".")[0] for name in sys.modules}} & set({_LIBRARIES!r})))
+"""
+
+
+@pytest.mark.parametrize("argv, unused", [
+    (["list"], {"pandas", "openpyxl", "matplotlib", "xlsxwriter"}),
+    (["check", "workbooks/basic-sgd.xlsx"], {"pandas", "openpyxl", "matplotlib", "xlsxwriter"}),
+])
+def test_commands_import_no_library_they_do_not_use(argv, unused):
+    """Each library costs tens of milliseconds of start-up: `xlgen check` reads, evaluates and compares with
+    numpy alone (the reference as plain columns, openpyxl's tokenizer file without its package)."""
+    done = subprocess.run([sys.executable, "-c", _RUN_AND_LIST_LIBRARIES, *argv], capture_output=True, text=True,
+                          cwd=ROOT, timeout=120)
+    code, *loaded = done.stdout.splitlines()[-1].split()
+    assert code == "0", done.stdout + done.stderr
+    assert set(loaded) & unused == set()

@@ -121,3 +121,20 @@ def test_too_long_and_malformed():
         parse("1+" * (MAX_FORMULA_LENGTH // 2) + "1")
     with pytest.raises(FormulaSyntaxError):
         parse("(1+2")
+
+
+def test_the_tokenizer_is_openpyxls_file_loaded_alone():
+    """openpyxl's tokenizer file, loaded without openpyxl's package, cuts formulas exactly as openpyxl does."""
+    import openpyxl.formula.tokenizer as openpyxls
+
+    from xlgen.formula import tokenizer
+
+    assert tokenizer.Tokenizer is not openpyxls.Tokenizer  # loaded alone, under xlgen's own name
+    assert tokenizer.Tokenizer.__module__ == "xlgen.formula._openpyxl_tokenizer"
+    for text in ['=IF(A1<>"a""b",{1,2;3,4},#N/A)', "='my sheet'!A1:B2 C3", "=_xlfn.LET(_xlpm.x,1E+3,-x%)",
+                 "=SUM(A:A)&TRUE"]:
+        ours = [(t.value, t.type, t.subtype) for t in tokenizer.Tokenizer(text).items]
+        theirs = [(t.value, t.type, t.subtype) for t in openpyxls.Tokenizer(text).items]
+        assert ours == theirs and ours
+    with pytest.raises(tokenizer.TokenizerError):
+        tokenizer.Tokenizer('="unclosed')

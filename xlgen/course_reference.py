@@ -24,13 +24,15 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from .errors import XlgenError
-from .experiments import reference_table
+from .experiments import reference_columns
 from .spec import Target
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from reference.registry import Table
 
 
 def load_reference(spec: str, base: Path | None = None) -> Callable[..., pd.DataFrame]:
@@ -64,8 +66,9 @@ def load_reference(spec: str, base: Path | None = None) -> Callable[..., pd.Data
 TIME_LIMIT = 60.0  # seconds for a course author's reference to import and return its table
 
 
-def reference_for(target: Target, params: dict[str, Any], workbook: Path | None = None) -> pd.DataFrame:
-    """The reference table of ``target`` run with ``params`` (for ``workbook``, which a failure names)."""
+def reference_for(target: Target, params: dict[str, Any], workbook: Path | None = None) -> pd.DataFrame | Table:
+    """The reference table of ``target`` run with ``params`` (for ``workbook``, which a failure names); xlgen's
+    own comes as plain columns, without pandas."""
     if target.reference:
         base = Path(target.source).parent if target.source not in ("manifest", "") else None
         try:
@@ -76,7 +79,7 @@ def reference_for(target: Target, params: dict[str, Any], workbook: Path | None 
             if workbook is None:
                 raise
             raise XlgenError(f"{workbook}: {error}") from None
-    return reference_table(target.experiment, params)
+    return reference_columns(target.experiment, params)
 
 
 def _course_table(spec: str, base: Path | None, params: dict[str, Any]) -> pd.DataFrame:
@@ -92,6 +95,8 @@ def _course_table(spec: str, base: Path | None, params: dict[str, Any]) -> pd.Da
         raise XlgenError(f"--reference {spec} called sys.exit({error.code!r}) instead of returning a table") from None
     except BaseException as error:  # a KeyboardInterrupt of its own too: the function does not end the check
         raise XlgenError(f"--reference {spec} failed: {type(error).__name__}: {error}") from None
+    import pandas as pd  # here, not at import: xlgen's own reference needs none; the author's module imported it
+
     if not isinstance(table, pd.DataFrame):
         raise XlgenError(f"--reference {spec} returned {type(table).__name__}, not a DataFrame")
     return table

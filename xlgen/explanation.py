@@ -573,8 +573,9 @@ def _checked(path: Path, evaluator: WorkbookEvaluator, spec, sheet: str, row: in
                 and source.first_column <= column <= source.last_column:
             index = (row - source.first_row) * source.columns + (column - source.first_column)
             if quantity in table.columns:
-                per_step = {name.casefold(): float(table[name].iloc[index]) for name in table.columns
-                            if name not in ("epoch", "step") and _is_number(table[name].iloc[index])}
+                row_values = {name: np.asarray(table[name])[index] for name in table.columns}  # by position
+                per_step = {name.casefold(): float(value) for name, value in row_values.items()
+                            if name not in ("epoch", "step") and _is_number(value)}
             checked = CheckedCell(quantity, index + 1, numbers[index], per_step, {})
             break
     return checked, reference_cells, per_step

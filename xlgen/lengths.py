@@ -12,11 +12,10 @@ import dataclasses
 from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from .cells import Range
 from .errors import XlgenError
-from .experiments import get_experiment, reference_table
+from .experiments import get_experiment, reference_columns, table_epochs
 
 if TYPE_CHECKING:
     from .spec import Target
@@ -74,8 +73,7 @@ def _rows_per_unit(experiment, target: Target, length: str):
         else:
             trial[name] = source
     try:
-        table = reference_table(experiment.name, trial)
+        table = reference_columns(experiment.name, trial)
     except XlgenError:
-        table = reference_table(experiment.name, {length: 1})
-    epochs = table.attrs.get("epochs")
-    return table, epochs if isinstance(epochs, pd.DataFrame) else pd.DataFrame()
+        table = reference_columns(experiment.name, {length: 1})
+    return table, table_epochs(table)

@@ -8,7 +8,7 @@ from typing import Any
 
 from .cells import Range, cell_name
 from .errors import XlgenError
-from .experiments import get_experiment, reference_table
+from .experiments import get_experiment, reference_columns, table_epochs
 from .lengths import length_parameters
 from .manifest import MANIFEST_SHEET, read_manifest
 from .spec import Target, load_spec
@@ -84,21 +84,13 @@ def check_lengths(path: Path, target: Target, params: dict[str, Any]) -> None:
     scale = math.prod(int(params[name]) for name in counts)
     if scale == 1:
         return  # the full run is as small as a trial
-    trial = reference_table(experiment.name, {**params, **{name: 1 for name in counts}})
+    trial = reference_columns(experiment.name, {**params, **{name: 1 for name in counts}})
     per_epoch = table_epochs(trial)
     for quantity, source in target.quantities.items():
         unit = len(trial) if quantity in trial.columns else len(per_epoch) if quantity in per_epoch.columns else None
         if unit is not None and unit * scale != source.size:
             raise XlgenError(f"{path}: {quantity} at {source} has {source.size:,} cells, the reference "
                              f"{unit * scale:,} values (are epochs or data of another length?)")
-
-
-def table_epochs(table) -> Any:
-    """The per-epoch table of a reference table (empty when it has none)."""
-    import pandas as pd
-
-    epochs = table.attrs.get("epochs")
-    return epochs if isinstance(epochs, pd.DataFrame) else pd.DataFrame()
 
 
 def ranges_of(target: Target) -> list[Range]:

@@ -1,6 +1,6 @@
 """Formula text -> syntax tree (:mod:`xlgen.formula.nodes`), with Excel's operator precedence.
 
-Tokens come from openpyxl's :class:`~openpyxl.formula.tokenizer.Tokenizer`,
+Tokens come from openpyxl's :class:`~openpyxl.formula.tokenizer.Tokenizer` (see :mod:`.tokenizer`),
 which knows Excel's quoting rules (strings, quoted sheet names, error
 literals, array constants). This module adds what it leaves out:
 
@@ -25,12 +25,11 @@ from __future__ import annotations
 
 import re
 
-from openpyxl.formula.tokenizer import Tokenizer, TokenizerError
-
 from ..cells import MAX_COLUMNS, MAX_ROWS, column_index
 from ..errors import XlgenError
 from ..values import as_error
 from . import nodes as n
+from .tokenizer import Tokenizer, TokenizerError
 
 MAX_FORMULA_LENGTH = 8192
 """Excel's limit on the length of a formula's text, in characters."""
