@@ -58,6 +58,7 @@ def scan_sheet(path: Path, archive: zipfile.ZipFile, member: str, cells: SheetCe
         return found
 
     open_runs = builder.open
+    row_area = builder.row_area
 
     def scan(text: str, position: int, end: int) -> None:
         letters = digits = None
@@ -102,10 +103,15 @@ def scan_sheet(path: Path, archive: zipfile.ZipFile, member: str, cells: SheetCe
                 # The common case first: the next row of a column filled down with written-out formulas.
                 run = open_runs.get(column)
                 if run is not None and run.last_row == row - 1 and run.template is not None and formula:
+                    width = 0
                     if run.array_ref is None:
                         same_kind = formula_attributes == ""
-                    else:
-                        same_kind = run.array_ref == "self" and formula_attributes == f' t="array" ref="{letters}{digits}"'
+                    elif run.array_ref == "self":
+                        same_kind = formula_attributes == f' t="array" ref="{letters}{digits}"'
+                    else:  # a one-row array area a row, filled down
+                        last, width = row_area(run)
+                        same_kind = last is not None \
+                            and formula_attributes == f' t="array" ref="{letters}{digits}:{last}{digits}"'
                     if same_kind:
                         template = run.template
                         offset = template.same
@@ -114,6 +120,8 @@ def scan_sheet(path: Path, archive: zipfile.ZipFile, member: str, cells: SheetCe
                         else:
                             expected = template.fill(row)
                         if expected == formula:
+                            if width:
+                                builder.count_array_cells(width, row, column, f"{letters}{digits}:{last}{digits}")
                             run.last_row = row
                             if formula_values:
                                 run.values.append(value_of(kind, raw))

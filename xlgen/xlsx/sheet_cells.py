@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
-from ..cells import cell_name, parse_range
+from ..cells import cell_name, column_index, parse_range
 from ..errors import XlgenError
 from ..row_templates import RowTemplate
 from ..row_spans import span_at
@@ -228,6 +228,7 @@ class SheetBuilder:
         self.open: dict[int, FormulaRun] = {}  # column -> the run that the next row may extend
         self.masters: dict[str, tuple[str, int, int]] = {}  # shared formula index -> (text, row, column)
         self.array_cells = 0  # cells of the multi-cell array formulas so far
+        self.row_areas: dict[int, tuple[FormulaRun, str | None, int]] = {}  # column -> see row_area
 
     def value(self, kind: str, text: str | None) -> Value:
         if text is None:
@@ -280,15 +281,27 @@ class SheetBuilder:
                 return
         self.start(FormulaRun(column, row, row, text=text, array_ref=array_ref), value)
 
+    def row_area(self, run: FormulaRun) -> tuple[str | None, int]:
+        """(last column's letters, width) of the one-row area of a run's rows, or (None, 0) if its array formula
+        has no such area (the scanner extends a run of one-row areas without calling :meth:`formula`)."""
+        found = self.row_areas.get(run.column)
+        if found is None or found[0] is not run:
+            end = None if run.array_ref in (None, "self") else _row_area_end(run.array_ref, run.first_row, run.column)
+            found = self.row_areas[run.column] = (run, end, 0 if end is None else column_index(end) - run.column + 1)
+        return found[1], found[2]
+
     def _count_array_cells(self, row: int, column: int, ref: str) -> None:
-        """Refuse array areas beyond :data:`MAX_ARRAY_CELLS` before anything holds their cells."""
         try:
             area = parse_range(ref, default_sheet="-")
         except XlgenError:
             return  # not an area: the evaluator reports the cell
-        self.array_cells += area.size
+        self.count_array_cells(area.size, row, column, ref)
+
+    def count_array_cells(self, size: int, row: int, column: int, ref: str) -> None:
+        """Refuse array areas beyond :data:`MAX_ARRAY_CELLS` before anything holds their cells."""
+        self.array_cells += size
         if self.array_cells > MAX_ARRAY_CELLS:
-            raise XlgenError(f"the array formula at {cell_name(row, column)} fills {ref} ({area.size:,} cells); "
+            raise XlgenError(f"the array formula at {cell_name(row, column)} fills {ref} ({size:,} cells); "
                              f"xlgen evaluates at most {MAX_ARRAY_CELLS:,} array-formula cells in a sheet")
 
     def start(self, run: FormulaRun, value: Value) -> None:
