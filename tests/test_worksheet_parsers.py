@@ -3,9 +3,9 @@
 The reader tries :mod:`xlgen.xlsx.scanner` first and hands a sheet to :mod:`xlgen.xlsx.expat_sheet` only when
 the scanner refuses its form, so a difference between them would make a workbook's reading depend on how its
 XML is spelled. Each sheet here is read by both, and the stored cells (constants with their types, formula runs
-with their texts, array areas and cached values) must be equal: over every shipped workbook, every anchor
-workbook (skipped, saying why, where absent), the anchors' figures rebuilt as plain .xlsx, and hand-written
-sheets with odd but valid XML. Where a parser refuses a sheet, both must refuse it naming the same cell.
+with their texts, array areas and cached values) must be equal: over every shipped and hand-made workbook,
+every anchor workbook (skipped, saying why, where absent), the anchors' figures rebuilt as plain .xlsx, and
+hand-written sheets with odd but valid XML. Where a parser refuses a sheet, both must refuse it naming the same cell.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from xlgen.xlsx.package import open_package
 from xlgen.xlsx.sheet_cells import SheetCells
 
 SHIPPED = sorted((ROOT / "workbooks").glob("*.xlsx"))
+HANDMADE = sorted((ROOT / "tests" / "data" / "handmade").glob("*.xlsx"))  # other layouts, a LibreOffice save
 
 
 def typed(value):
@@ -71,6 +72,11 @@ def test_the_shipped_workbooks_are_found():
 
 @pytest.mark.parametrize("path", SHIPPED, ids=lambda path: path.name)
 def test_shipped_workbooks_read_alike(path):
+    assert_equal_readings(path)
+
+
+@pytest.mark.parametrize("path", HANDMADE, ids=lambda path: path.name)
+def test_hand_made_workbooks_read_alike(path):
     assert_equal_readings(path)
 
 
