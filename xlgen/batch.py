@@ -23,9 +23,13 @@ from .xlsx.sniff import describe
 
 
 def check_paths(paths: Sequence[Path], engine: Engine, spec: str | Path | None = None, reference: str | None = None,
-                rtol: float = RTOL, atol: float = ATOL, progress: Callable[[int, int, Path], None] | None = None
-                ) -> list[WorkbookResult]:
-    """Check every workbook; a workbook that cannot be checked gets an ``error`` result, the rest go on."""
+                rtol: float = RTOL, atol: float = ATOL, progress: Callable[[int, int, Path], None] | None = None,
+                experiment: str | None = None) -> list[WorkbookResult]:
+    """Check every workbook; a workbook that cannot be checked gets an ``error`` result, the rest go on.
+
+    With ``experiment``, each workbook is checked with the spec drafted from it (its TOML in the result's
+    ``drafted_spec``).
+    """
     check_tolerances(rtol, atol)
     prepared: list[tuple[Path, Target | None, list[Range], str | None]] = []
     for path in paths:
@@ -34,7 +38,7 @@ def check_paths(paths: Sequence[Path], engine: Engine, spec: str | Path | None =
             if problem:
                 prepared.append((path, None, [], f"{path} {problem}"))
                 continue
-            target = target_of(path, spec, reference)
+            target = target_of(path, spec, reference, experiment)
             prepared.append((path, target, ranges_of(target), None))
         except Exception as error:  # a spec mistake is one line; so is anything else this file provokes
             prepared.append((path, None, [], one_line(path, error)))
@@ -60,4 +64,5 @@ def check_paths(paths: Sequence[Path], engine: Engine, spec: str | Path | None =
         except Exception as failure:
             results.append(WorkbookResult(str(path), target.experiment, target.variant, engine.name,
                                           error=one_line(path, failure)))
+        results[-1].drafted_spec = target.extras.get("draft")
     return results

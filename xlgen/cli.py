@@ -122,7 +122,7 @@ def command_check(args: argparse.Namespace) -> int:
     in_workers = bool(args.gradebook) or args.timeout is not None or (args.jobs or 0) > 1 or (
         len(paths) > 1 and args.engine != "libreoffice")
     if in_workers:
-        options = CheckOptions(args.engine, args.spec, args.reference, args.rtol, args.atol)
+        options = CheckOptions(args.engine, args.spec, args.reference, args.rtol, args.atol, args.experiment)
         # With a gradebook, each file has its line as it finishes; without, the results are printed at the end.
         progress = Progress(len(paths), sys.stderr, lines=bool(args.gradebook))
         results = check_in_processes(paths, options, jobs, done=progress,
@@ -138,11 +138,14 @@ def command_check(args: argparse.Namespace) -> int:
 
         results = check_paths(paths, engine, spec=args.spec, reference=args.reference,
                               rtol=RTOL if args.rtol is None else args.rtol,
-                              atol=ATOL if args.atol is None else args.atol, progress=bar)
+                              atol=ATOL if args.atol is None else args.atol, progress=bar,
+                              experiment=args.experiment)
         if interactive:
             print("\r" + " " * 60 + "\r", end="", file=sys.stderr)
     if not args.gradebook:  # with a gradebook, each file had its line as it finished
         for result in results:
+            if result.drafted_spec:  # check --experiment: the spec it used, for the learner to keep
+                print("\n".join(visible(line) for line in result.drafted_spec.splitlines()) + "\n")
             for line in terminal_lines(result):
                 print(line)
     print(summary_line(results))
@@ -174,10 +177,25 @@ def explainer(args: argparse.Namespace):
     return partial(explain, spec=args.spec)
 
 
+def command_spec(args: argparse.Namespace) -> int:
+    from .atomic import atomic_write_text
+    from .discovery import refuse_outputs_over_inputs
+    from .draft_spec import draft_spec
+
+    refuse_outputs_over_inputs([args.out], [args.path])
+    text = draft_spec(args.path, args.experiment).toml()
+    if args.out in (None, "-"):
+        print("\n".join(visible(line) for line in text.splitlines()))
+    else:
+        atomic_write_text(args.out, text)
+        print(visible(f"wrote {args.out}"))
+    return 0
+
+
 def command_explain(args: argparse.Namespace) -> int:
     from .explanation import explain
 
-    for line in explain(args.path, args.cell, spec=args.spec).lines():
+    for line in explain(args.path, args.cell, spec=args.spec, experiment=args.experiment).lines():
         print("\n".join(visible(part) for part in line.split("\n")))  # the layout's own line breaks
     return 0
 
@@ -231,6 +249,8 @@ def build_parser() -> argparse.ArgumentParser:
     check = commands.add_parser("check", help="recompute workbooks and diff them cell by cell against the reference")
     check.add_argument("paths", nargs="+", metavar="PATH", help="workbooks, or folders of them")
     check.add_argument("--spec", metavar="FILE", help="TOML spec for a workbook xlgen did not write: a file, or a name from `xlgen specs`")
+    check.add_argument("--experiment", metavar="NAME", help="for a workbook without a spec: check with the spec "
+                       "drafted from it for experiment NAME (as `xlgen spec` does), and print that spec")
     check.add_argument("--reference", metavar="MODULE:FUNCTION", help="your own reference function")
     check.add_argument("--engine", default="fast", choices=list(ENGINES))
     check.add_argument("--rtol", type=float, help="relative tolerance (default 1e-9)")
@@ -253,7 +273,16 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_argument("cell", metavar="CELL", help="the cell, like momentum!J17 or \"'My SGD'!C23\"")
     explain.add_argument("--spec", metavar="FILE", help="TOML spec (or a shipped spec's name) for a workbook "
                          "xlgen did not write")
+    explain.add_argument("--experiment", metavar="NAME", help="for a workbook without a spec: use the spec "
+                         "drafted from it for experiment NAME")
     explain.set_defaults(run=command_explain)
+
+    spec = commands.add_parser("spec", help="draft the TOML spec of a hand-made workbook, from its values, "
+                               "formulas, headers and labels")
+    spec.add_argument("path", metavar="PATH", help="the workbook")
+    spec.add_argument("--experiment", required=True, metavar="NAME", help="what it computes, from `xlgen list`")
+    spec.add_argument("--out", metavar="FILE", help="write the spec here ('-' or nothing: standard output)")
+    spec.set_defaults(run=command_spec)
 
     plot = commands.add_parser("plot", help="PNGs of an experiment's charts, drawn from the reference")
     plot.add_argument("name", help="an experiment from `xlgen list`")

@@ -480,14 +480,16 @@ class _Explainer:
         return found
 
 
-def explain(path: str | Path, cell: str, spec: str | Path | None = None) -> Explanation:
-    """The explanation of ``cell`` (``"momentum!J17"``, ``"'My SGD'!C23"``) in the workbook at ``path``."""
+def explain(path: str | Path, cell: str, spec: str | Path | None = None,
+            experiment: str | None = None) -> Explanation:
+    """The explanation of ``cell`` (``"momentum!J17"``, ``"'My SGD'!C23"``) in the workbook at ``path``; with
+    ``experiment``, checked with the spec drafted from the workbook (see :mod:`xlgen.draft_spec`)."""
     path = Path(path)
     evaluator = WorkbookEvaluator(path)
     target = _cell(evaluator, cell)
     sheet, row, column = target.sheet, target.first_row, target.first_column
     tree = evaluator.formula_at(sheet, row, column)
-    checked, reference_cells, per_step = _checked(path, evaluator, spec, sheet, row, column)
+    checked, reference_cells, per_step = _checked(path, evaluator, spec, sheet, row, column, experiment)
     if tree is None:
         value = evaluator.evaluate([target])[0][0]
         return Explanation(sheet, row, column, None, "", value, [], checked)
@@ -530,16 +532,17 @@ def _cell(evaluator: WorkbookEvaluator, text: str) -> Range:
     return Range(sheet, target.first_row, target.first_column, target.first_row, target.first_column)
 
 
-def _checked(path: Path, evaluator: WorkbookEvaluator, spec, sheet: str, row: int, column: int):
+def _checked(path: Path, evaluator: WorkbookEvaluator, spec, sheet: str, row: int, column: int,
+             experiment: str | None = None):
     """The quantity the cell holds and the reference's values, from the manifest or ``spec`` (None when the
     workbook says nothing about what it computes)."""
     from .course_reference import reference_for
     from .target import ranges_of, read_params, target_of
 
     try:
-        target = target_of(path, spec)
+        target = target_of(path, spec, experiment=experiment)
     except XlgenError:
-        if spec is not None:
+        if spec is not None or experiment is not None:
             raise
         return None, None, {}
     ranges = [Range(evaluator.sheet_name(r.sheet) or r.sheet, r.first_row, r.first_column, r.last_row,

@@ -76,6 +76,7 @@ class WorkbookResult:
     notes: list[str] = field(default_factory=list)
     comparisons: list[QuantityComparison] = field(default_factory=list)
     exercise: list[Any] | None = None  # an exercise's grades (xlgen.grading.Grade), one per quantity to write
+    drafted_spec: str | None = None  # the TOML of the spec drafted for the check (check --experiment)
 
     @property
     def table(self) -> list[CellResult]:

@@ -51,10 +51,19 @@ def load_spec(path: str | Path, reference: str | None = None) -> Target:
     """Read and validate a spec file; every problem is an :class:`XlgenError` naming the key."""
     path = find_spec(path)
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise XlgenError(f"{path}: no such spec file") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+    except UnicodeDecodeError as error:
+        raise XlgenError(f"{path}: not valid TOML ({error})") from None
+    return parse_spec(text, path, reference)
+
+
+def parse_spec(text: str, path: str | Path, reference: str | None = None) -> Target:
+    """A spec from its TOML ``text``; ``path`` names it in errors (a file, or the workbook a draft is of)."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
         raise XlgenError(f"{path}: not valid TOML ({error})") from None
     unknown = sorted(set(data) - SPEC_KEYS)
     if unknown:

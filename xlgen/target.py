@@ -11,13 +11,25 @@ from .errors import XlgenError
 from .experiments import get_experiment, reference_columns, table_epochs
 from .lengths import length_parameters
 from .manifest import MANIFEST_SHEET, read_manifest
-from .spec import Target, load_spec
+from .spec import Target, load_spec, parse_spec
 from .values import ExcelError, Unsupported
 from .xlsx.reader import read_workbook
 
 
-def target_of(path: Path, spec: str | Path | None, reference: str | None = None) -> Target:
-    """The spec, or the manifest inside the workbook, checked for sizes and values it cannot mean."""
+def target_of(path: Path, spec: str | Path | None, reference: str | None = None,
+              experiment: str | None = None) -> Target:
+    """The spec, a spec drafted from the workbook for ``experiment``, or the manifest inside the workbook,
+    checked for sizes and values it cannot mean. A drafted spec's TOML is in ``extras["draft"]``."""
+    if experiment is not None:
+        if spec is not None:
+            raise XlgenError("give --spec or --experiment, not both (--experiment drafts the spec)")
+        from .draft_spec import draft_spec
+
+        text = draft_spec(path, experiment).toml()
+        target = parse_spec(text, f"{path} (drafted spec)", reference)
+        target.extras["draft"] = text
+        check_target(target, target.source, "params.")
+        return target
     if spec is not None:
         target = load_spec(spec, reference)
         check_target(target, target.source, "params.")

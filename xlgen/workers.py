@@ -31,6 +31,7 @@ class CheckOptions:
     reference: str | None = None
     rtol: float | None = None
     atol: float | None = None
+    experiment: str | None = None  # check with the spec drafted from each workbook for this experiment
 
 
 def default_jobs() -> int:
@@ -54,7 +55,7 @@ def check_one(path: Path, options: CheckOptions) -> WorkbookResult:
         _ENGINES[options.engine] = get_engine(options.engine)
     [result] = check_paths([path], _ENGINES[options.engine], spec=options.spec, reference=options.reference,
                            rtol=RTOL if options.rtol is None else options.rtol,
-                           atol=ATOL if options.atol is None else options.atol)
+                           atol=ATOL if options.atol is None else options.atol, experiment=options.experiment)
     return result
 
 

@@ -1,0 +1,190 @@
+"""Drafting the TOML spec of a hand-made workbook: which cells hold the data, the inputs and each quantity.
+
+Three kinds of evidence, strongest first:
+
+1. Values. The workbook is evaluated once (fast engine) and the reference is
+   run with the inputs found; a column whose cells equal a quantity's values
+   is that quantity. The inputs themselves are chosen so: each parameter
+   takes, among its candidate cells, the one whose reference matches most
+   cells of the sheet.
+2. Formulas. The cell the first b reads (``=C1``, ``=b_start``) is b at
+   start, and likewise for every quantity ``q`` with a parameter ``q0``.
+3. Words. Headers and labels name quantities and inputs (see
+   :mod:`xlgen.header_words`); they decide where values do not (a mistake in
+   a column's first cell, two columns of equal values).
+
+An entry the evidence leaves open carries a comment with the candidates. The
+lengths (epochs) are not written: the check reads them off the rows.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .cells import Range
+from .errors import XlgenError
+from .experiments import get_experiment
+from .header_words import header_strength
+from .lengths import length_parameters
+from .sheet_layout import Column, layout_of
+from .spec_search import Candidate, Search, matches
+from .xlsx.reader import read_workbook
+
+STRONG = 3  # matching cells that make values evidence (fewer can be chance: a and b both start at 1)
+
+
+@dataclass
+class Draft:
+    """The spec's entries as TOML text (``key -> value``), with a comment where the draft is unsure."""
+
+    path: str
+    experiment: str
+    params: dict[str, str] = field(default_factory=dict)
+    columns: dict[str, str] = field(default_factory=dict)
+    comments: dict[str, str] = field(default_factory=dict)  # "params.lr" -> "unsure: candidates ..."
+    missing: list[str] = field(default_factory=list)
+
+    def toml(self) -> str:
+        lines = [f"# Drafted by `xlgen spec` from {_toml_comment(self.path)}: read the entries marked unsure,",
+                 "# then keep this file and check with --spec FILE.",
+                 f'description = "drafted from {_toml_string(Path(self.path).name)}"',
+                 f'experiment = "{self.experiment}"', "", "[params]"]
+        for section, entries in (("params", self.params), ("columns", self.columns)):
+            if section == "columns":
+                lines += ["", "[columns]"]
+            for key, value in entries.items():
+                comment = self.comments.get(f"{section}.{key}")
+                lines.append(f"{key} = {value}" + (f"  # {_toml_comment(comment)}" if comment else ""))
+        if self.missing:
+            lines += ["", f"# not found, so not checked: {', '.join(self.missing)}"]
+        return "\n".join(lines) + "\n"
+
+
+def draft_spec(path: str | Path, experiment_name: str) -> Draft:
+    """The draft spec of the workbook at ``path`` for experiment ``experiment_name``.
+
+    Raises a one-line :class:`XlgenError` when the data or a quantity the
+    experiment cannot be checked without is nowhere in the workbook.
+    """
+    experiment = get_experiment(experiment_name)
+    workbook = read_workbook(path, formula_values=False)
+    search = Search(experiment, workbook, layout_of(workbook))
+    chosen, table = search.best()
+    assigned = _assign_quantities(search, table, chosen, Draft(str(path), experiment.name))
+    main_sheet = Counter(r.sheet for r in assigned.values()).most_common(1)[0][0] if assigned else None
+    search.credit_first_rows(assigned, main_sheet)  # b's column known, the cell its first row reads is b0
+    settled = {name: search.settle(name, chosen, main_sheet) for name in experiment.defaults}
+    for name, (pick, _) in settled.items():
+        if pick is None and isinstance(experiment.defaults[name], tuple):
+            raise XlgenError(f"{path}: no column of numbers holds the data {name!r} of {experiment.name!r}")
+    chosen = {name: pick or chosen[name] for name, (pick, _) in settled.items()}
+    table = search.score(chosen)[1]
+    draft = Draft(str(path), experiment.name)
+    for name, (pick, unsure) in settled.items():
+        if pick is None or name in length_parameters(experiment.defaults):
+            continue  # lengths are read off the rows by the check
+        draft.params[name] = pick.text
+        if unsure:
+            draft.comments[f"params.{name}"] = unsure
+    assigned = _assign_quantities(search, table, chosen, draft)
+    _epoch_quantities(search, table, assigned, draft)
+    _refuse_incomplete(path, experiment, draft)
+    return draft
+
+
+def _assign_quantities(search: Search, table, chosen: dict[str, Candidate], draft: Draft) -> dict[str, Range]:
+    """Each step quantity's cells: the window whose values match most, then the header, then unused."""
+    experiment = search.experiment
+    windows, matrix = search.windows(len(table))
+    data = {c.range for c in chosen.values() if c.range is not None}
+    used: set[tuple[str, int]] = set()
+    assigned: dict[str, Range] = {}
+    order = sorted((q for q in experiment.quantities if q.name in table.columns),
+                   key=lambda q: -int(matches(matrix, table[q.name]).max(initial=0)))
+    for quantity in order:
+        counts = matches(matrix, table[quantity.name])
+        heads = np.array([header_strength(column.headers, quantity.name, quantity.label) for column, _ in windows])
+        usable = np.array([(column.sheet, column.column) not in used
+                           and column.range(offset, len(table)) not in data for column, offset in windows])
+        if not usable.any():
+            draft.missing.append(quantity.name)
+            continue
+        strong = counts >= min(STRONG, len(table))
+        if (strong & usable).any():
+            best = counts[usable].max()
+            tied = np.flatnonzero(usable & (counts == best))
+            how = "same values"
+        elif (heads[usable] > 0).any():
+            tied = np.flatnonzero(usable & (heads == heads[usable].max()))
+            how = "no column has its values; chosen by its header"
+        else:
+            draft.missing.append(quantity.name)
+            continue
+        top = max(heads[tied])
+        tied = [i for i in tied if heads[i] == top]
+        index = tied[0]
+        column, offset = windows[index]
+        cells = column.range(offset, len(table))
+        assigned[quantity.name] = cells
+        used.add((column.sheet, column.column))
+        draft.columns[quantity.name] = f'"{cells}"'
+        others = list(dict.fromkeys(str(windows[i][0].range(windows[i][1], len(table))) for i in tied[1:]))
+        others = [text for text in others if text != str(cells)]
+        if others:
+            draft.comments[f"columns.{quantity.name}"] = f"unsure ({how}): candidates {cells}, {', '.join(others)}"
+        elif how.startswith("no column"):
+            draft.comments[f"columns.{quantity.name}"] = f"unsure ({how}, {_header(column)})"
+    draft.columns = {q.name: draft.columns[q.name] for q in experiment.quantities if q.name in draft.columns}
+    draft.missing = [q.name for q in experiment.quantities if q.name in draft.missing]
+    return assigned
+
+
+def _epoch_quantities(search: Search, table, assigned: dict[str, Range], draft: Draft) -> None:
+    """Per-epoch quantities (rmse below a column): cells outside the step columns with exactly their values."""
+    per_epoch = table.attrs.get("epochs")
+    if per_epoch is None or not len(getattr(per_epoch, "columns", ())):
+        return
+    taken = {(r.sheet, row, r.first_column) for r in assigned.values() for row in range(r.first_row, r.last_row + 1)}
+    for quantity in search.experiment.epoch_quantities:
+        if quantity.name not in per_epoch.columns or quantity.name in search.experiment.defaults:
+            continue
+        expected = np.asarray(per_epoch[quantity.name], dtype=float)
+        found = [cells for cells in search.cell_windows(len(expected))
+                 if not any((cells.sheet, row, cells.first_column) in taken
+                            for row in range(cells.first_row, cells.last_row + 1))
+                 and matches(search.values_of(cells)[None, :], expected)[0] == len(expected)]
+        if not found:
+            draft.missing.append(quantity.name)
+            continue
+        draft.columns[quantity.name] = f'"{found[0]}"'
+        if len(found) > 1:
+            draft.comments[f"columns.{quantity.name}"] = (
+                f"unsure (same values): candidates {', '.join(str(cells) for cells in found[:6])}")
+
+
+def _refuse_incomplete(path: str | Path, experiment, draft: Draft) -> None:
+    """The quantities a check cannot do without: those the experiment starts from a parameter (b from b0)."""
+    starts = [q for q in experiment.quantities if f"{q.name}0" in experiment.defaults]
+    required = starts or list(experiment.quantities)
+    absent = [q for q in required if q.name not in draft.columns]
+    if starts and absent or not draft.columns:
+        quantity = absent[0]
+        raise XlgenError(f"{path}: no column holds {quantity.name} ({quantity.label}) of {experiment.name!r}: "
+                         f"no header names it and no column has its values")
+
+
+def _header(column: Column) -> str:
+    return f"header {column.headers[0]!r}" if column.headers else "no header"
+
+
+def _toml_string(text: str) -> str:
+    return text.replace("\\", "\\\\").replace('"', '\\"')
+
+
+def _toml_comment(text: str) -> str:
+    """Text fit for a TOML comment: one line, no control characters."""
+    return "".join(ch if ch.isprintable() else " " for ch in " ".join(str(text).split()))

@@ -1,0 +1,322 @@
+"""Which cells are the experiment's inputs: the choice whose reference run matches most of the sheet's cells.
+
+Every parameter has candidates: for the data, the columns of typed numbers
+(cut to one epoch where they repeat); for a number, the input cells, the
+numbers typed into first rows, and the reference's default; for a length, the
+rows of the formula columns over the length of the data. The workbook is
+evaluated once; each trial runs the reference (a millisecond) and counts, per
+quantity, the cells of the best-matching column. The search changes one
+parameter at a time while that count grows.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .cells import Range
+from .errors import XlgenError
+from .first_row import first_row_reads
+from .formula.evaluator import WorkbookEvaluator
+from .header_words import header_strength, strength
+from .lengths import length_parameters
+from .sheet_layout import Column, Layout
+from .xlsx.reader import Workbook
+
+RTOL, ATOL = 1e-6, 1e-9  # a drafted column is the quantity's if its cells agree this closely
+SWEEPS = 3
+MAIN_SHEETS = 3  # sheets a search starts from
+FIRST_ROW_READ = 4  # the cell the first b reads is b at start, above any label (header_words.EXACT is 3)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    value: Any  # what the reference runs with
+    text: str | None  # how the spec writes it ('"basic!C1"', '0.01'); None: not in the workbook
+    evidence: int = 0  # how strongly the sheet names it (header_words.strength, FIRST_ROW_READ)
+    range: Range | None = None  # the cells it is read from
+    default: bool = False
+
+
+def matches(matrix: np.ndarray, expected) -> np.ndarray:
+    """Per row of ``matrix`` (one candidate column each), how many cells equal ``expected``'s."""
+    if matrix.shape[0] == 0:
+        return np.zeros(0, dtype=int)
+    return np.isclose(matrix, np.asarray(expected, dtype=float)[None, :], rtol=RTOL, atol=ATOL).sum(axis=1)
+
+
+def step_values(table, names: list[str]) -> np.ndarray:
+    """The columns ``names`` of a reference table (those it has) as rows of a float matrix.
+
+    Read through numpy: a pandas column look-up copies the table's attrs (its per-epoch table) each time.
+    """
+    present = [name for name in names if name in table.columns]
+    if not present:
+        return np.zeros((0, len(table)))
+    return np.asarray(table[present].to_numpy(dtype=float)).T
+
+
+class Search:
+    def __init__(self, experiment, workbook: Workbook, layout: Layout):
+        self.experiment = experiment
+        self.workbook = workbook
+        self.layout = layout
+        self.cells = _evaluate(workbook, [c.range() for c in layout.columns] + list(layout.inputs) + layout.formulas)
+        self.reads: dict[Range, set[Range]] = {}
+        literals: set[float] = set()
+        for column in layout.columns:
+            for offset in range(min(2, column.size)):
+                first = column.range(offset, 1)
+                self.reads[first], numbers = first_row_reads(workbook, layout.names, first)
+                literals |= numbers
+        self.literals = sorted(literals)
+        self.candidates: dict[str, list[Candidate]] = {}
+        lengths = length_parameters(experiment.defaults)
+        for name in sorted(experiment.defaults, key=lambda name: name in lengths):  # lengths need the data
+            self.candidates[name] = self._candidates(name, experiment.defaults[name])
+        self.base = {name: self.candidates[name] for name in experiment.defaults}  # before first-row credit
+        self.candidates = dict(self.base)
+        self._windows: dict[int, tuple[list[tuple[Column, int]], np.ndarray]] = {}
+        self._scores: dict[tuple, tuple[float, Any]] = {}
+
+    def _headed(self, sheet: str | None) -> dict[str, Range]:
+        """Each quantity's column by its header alone, on ``sheet`` (any sheet for None)."""
+        guess = {}
+        for quantity in self.experiment.quantities:
+            heads = [(header_strength(c.headers, quantity.name, quantity.label), -i)
+                     for i, c in enumerate(self.layout.columns) if sheet is None or c.sheet == sheet]
+            if heads and max(heads)[0] > 0:
+                guess[quantity.name] = self.layout.columns[-max(heads)[1]].range()
+        return guess
+
+    # -- candidates -----------------------------------------------------------------------------
+
+    def _candidates(self, name: str, default: Any) -> list[Candidate]:
+        parameter = self.experiment.parameters.get(name)
+        label = parameter.label if parameter else ""
+        if isinstance(default, bool):
+            return [Candidate(default, "true" if default else "false", default=True),
+                    Candidate(not default, "false" if default else "true")]
+        if name in length_parameters(self.experiment.defaults):
+            return self._lengths(default)
+        if isinstance(default, tuple):
+            found = []
+            for column in self.layout.columns:
+                if not column.constants:
+                    continue
+                values = self.values_of(column.range())
+                size = _period(values)
+                if size < 2 or not np.isfinite(values[:size]).all():
+                    continue
+                cells = column.range(0, size)
+                found.append(Candidate(tuple(float(v) for v in values[:size]), _quoted(cells),
+                                       header_strength(column.headers, name, label), cells))
+            found.sort(key=lambda c: -c.evidence)
+            return found + [Candidate(default, None, default=True)]
+        if not isinstance(default, (int, float)):
+            return [Candidate(default, None, default=True)]
+        found = []
+        for cell, held in self.layout.inputs.items():
+            value = self.values_of(cell)[0]
+            if math.isfinite(value):
+                found.append(Candidate(float(value), _quoted(cell), strength(held.labels, name, label), cell))
+        found.sort(key=lambda c: -c.evidence)
+        found += [Candidate(value, repr(value)) for value in self.literals if value != default]  # typed in formulas
+        return found + [Candidate(float(default), repr(float(default)), default=True)]
+
+    def _lengths(self, default: int) -> list[Candidate]:
+        """Lengths that fill the formula columns: their rows over each data length found, the commonest first."""
+        sizes = {len(c.value) for data in self.candidates.values() for c in data if isinstance(c.value, tuple)
+                 and not c.default}
+        counts: Counter = Counter()
+        for column in self.layout.columns:
+            if not column.constants:
+                for size in sizes:
+                    if column.size >= size:
+                        counts[column.size // size] += 1
+        found = [Candidate(length, str(length)) for length, _ in counts.most_common(6)]
+        return found + [Candidate(default, str(default), default=True)]
+
+    def credit_first_rows(self, quantities: dict[str, Range], sheet: str | None = None) -> None:
+        """The cells the first cells of ``q`` read are the best candidates of parameter ``q0`` (b0 for b); then
+        the better named, then those on ``sheet``."""
+        self.candidates = dict(self.base)
+        for quantity, cells in quantities.items():
+            name = f"{quantity}0"
+            if name not in self.candidates:
+                continue
+            read = set()
+            for offset in range(2 if cells.rows > 1 else 1):
+                read |= self.reads.get(Range(cells.sheet, cells.first_row + offset, cells.first_column,
+                                             cells.first_row + offset, cells.first_column), set())
+                if read:
+                    break
+            self.candidates[name] = sorted(
+                (Candidate(c.value, c.text, FIRST_ROW_READ, c.range, c.default) if c.range in read else c
+                 for c in self.candidates[name]), key=lambda c: -c.evidence)
+        self.candidates = {name: sorted(candidates, key=lambda c: (c.evidence < FIRST_ROW_READ, c.range is None
+                                                                   or c.range.sheet != sheet, -c.evidence))
+                           for name, candidates in self.candidates.items()}
+
+    # -- values ---------------------------------------------------------------------------------
+
+    def values_of(self, cells: Range) -> np.ndarray:
+        return np.array([self.cells.get((cells.sheet, row, column), np.nan) for row, column in cells.cells()])
+
+    def windows(self, size: int) -> tuple[list[tuple[Column, int]], np.ndarray]:
+        """The columns that can hold ``size`` steps, at the top and at the bottom, and their values."""
+        if size not in self._windows:
+            windows = [(column, offset) for column in self.layout.columns if column.size >= size
+                       for offset in _offsets(column.size - size)]
+            rows = [self.values_of(column.range(offset, size)) for column, offset in windows]
+            self._windows[size] = (windows, np.array(rows).reshape(len(windows), size))
+        return self._windows[size]
+
+    def cell_windows(self, size: int) -> list[Range]:
+        """Every run of ``size`` cells down a column (or every lone formula cell, for one)."""
+        found = [column.range(offset, size) for column in self.layout.columns if column.size >= size
+                 for offset in range(column.size - size + 1)]
+        return found + (list(self.layout.formulas) if size == 1 else [])
+
+    def score(self, chosen: dict[str, Candidate]) -> tuple[float, Any]:
+        """How many sheet cells the reference run with ``chosen`` matches (best column per quantity)."""
+        key = tuple(sorted((name, candidate.text, repr(candidate.value)[:200]) for name, candidate in chosen.items()))
+        if key not in self._scores:
+            try:
+                table = self.experiment.run(**{name: c.value for name, c in chosen.items()})
+            except Exception:  # a candidate the reference cannot run with (a length of zero, data too short)
+                self._scores[key] = (-1.0, None)
+                return self._scores[key]
+            _, matrix = self.windows(len(table))
+            expected = step_values(table, [q.name for q in self.experiment.quantities])
+            total = 0
+            if matrix.shape[0] and expected.shape[0]:
+                found = np.isclose(matrix[None, :, :], expected[:, None, :], rtol=RTOL, atol=ATOL).sum(axis=2)
+                total = int(found.max(axis=1).sum())
+            self._scores[key] = (float(total), table)
+        return self._scores[key]
+
+    def main_sheets(self) -> list[str | None]:
+        """The sheets whose headers name most of the experiment's quantities, best first (a few at most)."""
+        totals: Counter = Counter()
+        for quantity in self.experiment.quantities:
+            best: dict[str, int] = {}
+            for column in self.layout.columns:
+                found = header_strength(column.headers, quantity.name, quantity.label)
+                best[column.sheet] = max(best.get(column.sheet, 0), found)
+            totals.update(best)
+        ranked = [sheet for sheet, total in totals.most_common() if total > 0][:MAIN_SHEETS]
+        return ranked or [None]
+
+    def best(self) -> tuple[dict[str, Candidate], Any]:
+        """The candidates that match most cells, and their reference table: a search from the inputs of each
+        likely main sheet (inputs act together: b and a at start both make the first prediction)."""
+        found = []
+        for sheet in self.main_sheets():
+            self.credit_first_rows(self._headed(sheet), sheet)
+            chosen, table = self._climb(sheet)
+            found.append((self.score(chosen)[0], -len(found), chosen, table, self.candidates))
+        _, _, chosen, table, self.candidates = max(found, key=lambda item: item[:2])
+        return chosen, table
+
+    def _climb(self, sheet: str | None) -> tuple[dict[str, Candidate], Any]:
+        """From each parameter's first candidate, one parameter changed at a time while more cells match; and
+        twins (b0 and a0, the two averages at start) together among the cells the first rows read, since
+        neither alone makes the second step right."""
+        chosen = {name: candidates[0] for name, candidates in self.candidates.items()}
+        best, table = self.score(chosen)
+        read = {cell for first, cells in self.reads.items() if sheet is None or first.sheet == sheet for cell in cells}
+        twins = [(one, other) for one in self.candidates for other in self.candidates
+                 if one < other and one.replace("b", "a") == other.replace("b", "a")]
+        for _ in range(SWEEPS):
+            changed = False
+            moves = [{name: candidate} for name, candidates in self.candidates.items() for candidate in candidates]
+            for one, other in twins:
+                firsts = [c for c in self.candidates[one] if c.range in read]
+                seconds = [c for c in self.candidates[other] if c.range in read]
+                moves += [{one: first, other: second} for first in firsts for second in seconds]
+            for move in moves:
+                trial = {**chosen, **move}
+                found, found_table = self.score(trial)
+                named = sum(_named(c)[0] for c in move.values()) > sum(_named(chosen[n])[0] for n in move)
+                if found > best or found == best and named:
+                    best, table, chosen, changed = found, found_table, trial, True
+            if not changed:
+                break
+        if table is None:
+            raise XlgenError(f"{self.workbook.path}: the reference of {self.experiment.name!r} does not run with "
+                             f"any of the inputs found")
+        return chosen, table
+
+    def settle(self, name: str, chosen: dict[str, Candidate], main_sheet: str | None
+               ) -> tuple[Candidate | None, str | None]:
+        """Among the candidates as good as the chosen one, the best named; and a comment when that is unsure."""
+        best = self.score(chosen)[0]
+        tied = [c for c in self.candidates[name] if self.score({**chosen, name: c})[0] == best]
+
+        def rank(candidate: Candidate) -> tuple:
+            on_main = candidate.range is not None and candidate.range.sheet == main_sheet
+            return (candidate.evidence, candidate.range is not None, on_main, candidate.default)
+
+        pick = max(tied, key=rank)
+        if pick.text is None:
+            return None, None
+        everything = len(tied) == len(self.candidates[name]) and len(tied) > 1
+        alike = [c for c in tied if rank(c) == rank(pick) and c.text != pick.text and c.text is not None]
+        if pick.default and pick.range is None and not isinstance(pick.value, bool):
+            if pick.value in self.literals:
+                return pick, "as the formulas write it"
+            if everything:
+                return pick, "not in the workbook: the reference's default"
+            return pick, "not in the workbook: the reference's default, which the sheet's values agree with"
+        if alike or (everything and pick.evidence == 0 and not isinstance(pick.value, bool)):
+            shown = [pick.text, *(c.text for c in (alike or tied) if c.text not in (None, pick.text))][:6]
+            return pick, "unsure: candidates " + ", ".join(text.strip('"') for text in shown)
+        return pick, None
+
+
+def _named(candidate: Candidate) -> tuple[int, bool]:
+    """How well the sheet names a candidate: where values tie, the better named one wins."""
+    return candidate.evidence, candidate.range is not None
+
+
+def _evaluate(workbook: Workbook, ranges: list[Range]) -> dict[tuple[str, int, int], float]:
+    """Every cell of ``ranges`` as a number (NaN where it is not one), the workbook evaluated once."""
+    evaluator = WorkbookEvaluator(workbook.path)
+    found: dict[tuple[str, int, int], float] = {}
+    try:
+        batches = [(ranges, evaluator.evaluate(ranges))]
+    except XlgenError:  # one column the engine cannot evaluate: the others still count
+        batches = []
+        for cells in ranges:
+            try:
+                batches.append(([cells], evaluator.evaluate([cells])))
+            except XlgenError:
+                continue
+    for group, values in batches:
+        for cells, cell_values in zip(group, values):
+            for (row, column), value in zip(cells.cells(), cell_values):
+                found[(cells.sheet, row, column)] = value if type(value) is float else math.nan
+    return found
+
+
+def _offsets(spare: int) -> list[int]:
+    """Where ``spare`` extra cells of a column go: above the steps (a start row) or below (a summary)."""
+    return sorted({0, min(1, spare), max(spare - 1, 0), spare})
+
+
+def _period(values: np.ndarray) -> int:
+    """The length of the data in a column that repeats it epoch after epoch (all of it when it does not)."""
+    size = len(values)
+    for period in range(2, size // 2 + 1):
+        if size % period == 0 and np.array_equal(values[period:], values[:-period], equal_nan=True):
+            return period
+    return size
+
+
+def _quoted(cells: Range) -> str:
+    return '"' + str(cells).replace("\\", "\\\\").replace('"', '\\"') + '"'
