@@ -108,17 +108,26 @@ def _assign_quantities(search: Search, table, chosen: dict[str, Candidate], draf
     for quantity in order:
         counts = matches(matrix, table[quantity.name])
         heads = np.array([header_strength(column.headers, quantity.name, quantity.label) for column, _ in windows])
-        usable = np.array([(column.sheet, column.column) not in used
-                           and column.range(offset, len(table)) not in data for column, offset in windows])
+        free = np.array([(column.sheet, column.column) not in used for column, _ in windows], dtype=bool)
+        usable = np.array([column.range(offset, len(table)) not in data for column, offset in windows], dtype=bool)
         if not usable.any():
             draft.missing.append(quantity.name)
             continue
         strong = counts >= min(STRONG, len(table))
+        shared = None
         if (strong & usable).any():
             best = counts[usable].max()
+            if not (free & usable & (counts == best)).any():  # grad b is de/db without weight decay: one column
+                shared = next(name for name, cells in assigned.items()
+                              if counts[usable & (counts == best)].size and any(
+                                  cells == windows[i][0].range(windows[i][1], len(table))
+                                  for i in np.flatnonzero(usable & (counts == best))))
+            else:
+                usable &= free
             tied = np.flatnonzero(usable & (counts == best))
             how = "same values"
-        elif (heads[usable] > 0).any():
+        elif (heads[usable & free] > 0).any():
+            usable &= free
             tied = np.flatnonzero(usable & (heads == heads[usable].max()))
             how = "no column has its values; chosen by its header"
         else:
@@ -134,7 +143,9 @@ def _assign_quantities(search: Search, table, chosen: dict[str, Candidate], draf
         draft.columns[quantity.name] = f'"{cells}"'
         others = list(dict.fromkeys(str(windows[i][0].range(windows[i][1], len(table))) for i in tied[1:]))
         others = [text for text in others if text != str(cells)]
-        if others:
+        if shared:
+            draft.comments[f"columns.{quantity.name}"] = f"the column of {shared}: the sheet has one for both"
+        elif others:
             draft.comments[f"columns.{quantity.name}"] = f"unsure ({how}): candidates {cells}, {', '.join(others)}"
         elif how.startswith("no column"):
             draft.comments[f"columns.{quantity.name}"] = f"unsure ({how}, {_header(column)})"

@@ -36,6 +36,11 @@ def first_row_reads(workbook: Workbook, names: dict[str, Range], cell: Range) ->
     return reads, numbers
 
 
+def start_value(workbook: Workbook, names: dict[str, Range], cell: Range) -> Range | None:
+    """The number constant ``cell`` is, or is a chain of whole-formula references to (``=C1``, ``=b_0``)."""
+    return _follow(workbook, names, cell)
+
+
 def _tree(workbook: Workbook, cell: Range) -> n.Node | None:
     sheet = _sheet(workbook, cell.sheet)
     if sheet is None:

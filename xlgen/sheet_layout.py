@@ -18,6 +18,7 @@ from .xlsx.reader import Workbook
 
 HEADER_GAP = 2  # empty cells allowed between a column and its header (xlgen's start row)
 SHORTEST_COLUMN = 3  # fewer cells than this are inputs (b and a at start in C1:C2), not a column
+SHORTEST_DATA = 8  # a column of typed numbers this short may be inputs stacked one under the other
 
 
 @dataclass(frozen=True)
@@ -103,6 +104,17 @@ def layout_of(workbook: Workbook) -> Layout:
             beside = [texts[key] for key in ((row, column - 1), (row - 1, column), (row + 1, column),
                                              (row, column - 2)) if key in texts]
             layout.inputs[cell] = Input(cell, tuple(beside + named.get(cell, [])))
+        for found in list(layout.columns):  # a stack of labelled inputs (lr, h, a and b at start) is not data
+            if found.sheet == sheet_name and all((r, found.column) not in sheet.formulas
+                                                 for r in range(found.first_row, found.last_row + 1)):
+                labelled = [r for r in range(found.first_row, found.last_row + 1) if (r, found.column - 1) in texts]
+                if found.size <= SHORTEST_DATA or len(labelled) == found.size:
+                    layout.columns.remove(found)
+                    for row in range(found.first_row, found.last_row + 1):
+                        cell = Range(sheet_name, row, found.column, row, found.column)
+                        beside = [texts[key] for key in ((row, found.column - 1), (row, found.column - 2))
+                                  if key in texts]
+                        layout.inputs[cell] = Input(cell, tuple(beside + named.get(cell, [])))
         for (row, column), headers in starts:
             cell = Range(sheet_name, row, column, row, column)
             layout.inputs[cell] = Input(cell, headers + tuple(named.get(cell, [])))

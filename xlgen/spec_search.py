@@ -20,15 +20,15 @@ import numpy as np
 
 from .cells import Range
 from .errors import XlgenError
-from .first_row import first_row_reads
+from .first_row import first_row_reads, start_value
 from .formula.evaluator import WorkbookEvaluator
 from .header_words import header_strength, strength
 from .lengths import length_parameters
 from .sheet_layout import Column, Layout
 from .xlsx.reader import Workbook
 
-RTOL, ATOL = 1e-6, 1e-9  # a drafted column is the quantity's if its cells agree this closely
-SWEEPS = 3
+RTOL, ATOL = 1e-9, 1e-12  # as the check holds cells to: weight decay's b·(1 - lr·wd) is not b
+CLIMBS = 30  # steps of the search at most (each changes one input, or two twins)
 MAIN_SHEETS = 3  # sheets a search starts from
 FIRST_ROW_READ = 4  # the cell the first b reads is b at start, above any label (header_words.EXACT is 3)
 
@@ -106,15 +106,15 @@ class Search:
         if isinstance(default, tuple):
             found = []
             for column in self.layout.columns:
-                if not column.constants:
-                    continue
+                named = header_strength(column.headers, name, label)
+                if not column.constants and not named:
+                    continue  # data computed by formulas (=2*A2+30) only under a header naming it
                 values = self.values_of(column.range())
                 size = _period(values)
                 if size < 2 or not np.isfinite(values[:size]).all():
                     continue
                 cells = column.range(0, size)
-                found.append(Candidate(tuple(float(v) for v in values[:size]), _quoted(cells),
-                                       header_strength(column.headers, name, label), cells))
+                found.append(Candidate(tuple(float(v) for v in values[:size]), _quoted(cells), named, cells))
             found.sort(key=lambda c: -c.evidence)
             return found + [Candidate(default, None, default=True)]
         if not isinstance(default, (int, float)):
@@ -149,11 +149,13 @@ class Search:
             name = f"{quantity}0"
             if name not in self.candidates:
                 continue
+            # The first cell of b is b at start (=C1, or typed), or the row above holds it (a start row).
             read = set()
-            for offset in range(2 if cells.rows > 1 else 1):
-                read |= self.reads.get(Range(cells.sheet, cells.first_row + offset, cells.first_column,
-                                             cells.first_row + offset, cells.first_column), set())
-                if read:
+            for row in (cells.first_row, cells.first_row - 1):
+                start = start_value(self.workbook, self.layout.names,
+                                    Range(cells.sheet, row, cells.first_column, row, cells.first_column))
+                if start is not None and row > 0:
+                    read = {start}
                     break
             self.candidates[name] = sorted(
                 (Candidate(c.value, c.text, FIRST_ROW_READ, c.range, c.default) if c.range in read else c
@@ -232,21 +234,22 @@ class Search:
         read = {cell for first, cells in self.reads.items() if sheet is None or first.sheet == sheet for cell in cells}
         twins = [(one, other) for one in self.candidates for other in self.candidates
                  if one < other and one.replace("b", "a") == other.replace("b", "a")]
-        for _ in range(SWEEPS):
-            changed = False
-            moves = [{name: candidate} for name, candidates in self.candidates.items() for candidate in candidates]
-            for one, other in twins:
-                firsts = [c for c in self.candidates[one] if c.range in read]
-                seconds = [c for c in self.candidates[other] if c.range in read]
-                moves += [{one: first, other: second} for first in firsts for second in seconds]
+        moves = [{name: candidate} for name, candidates in self.candidates.items() for candidate in candidates]
+        for one, other in twins:
+            firsts = [c for c in self.candidates[one] if c.range in read]
+            seconds = [c for c in self.candidates[other] if c.range in read]
+            moves += [{one: first, other: second} for first in firsts for second in seconds]
+        for _ in range(CLIMBS):  # the steepest step each time: a chance match must not lead the way
+            step = None
             for move in moves:
                 trial = {**chosen, **move}
                 found, found_table = self.score(trial)
-                named = sum(_named(c)[0] for c in move.values()) > sum(_named(chosen[n])[0] for n in move)
-                if found > best or found == best and named:
-                    best, table, chosen, changed = found, found_table, trial, True
-            if not changed:
+                named = sum(_named(c)[0] for c in move.values()) - sum(_named(chosen[n])[0] for n in move)
+                if (found, named) > ((best, 0) if step is None else step[:2]):
+                    step = (found, named, trial, found_table)
+            if step is None:
                 break
+            best, _, chosen, table = step
         if table is None:
             raise XlgenError(f"{self.workbook.path}: the reference of {self.experiment.name!r} does not run with "
                              f"any of the inputs found")
