@@ -47,10 +47,13 @@ class Draft:
     columns: dict[str, str] = field(default_factory=dict)
     comments: dict[str, str] = field(default_factory=dict)  # "params.lr" -> "unsure: candidates ..."
     missing: list[str] = field(default_factory=list)
+    by_values: int = 0  # quantities whose column has their values: none means another experiment, or a mistake
 
     def toml(self) -> str:
         lines = [f"# Drafted by `xlgen spec` from {_toml_comment(self.path)}: read the entries marked unsure,",
                  "# then keep this file and check with --spec FILE.",
+                 *(["# No column has the values of any quantity: is this workbook another experiment, or are the "
+                    "inputs elsewhere?"] if not self.by_values and self.columns else []),
                  f'description = "drafted from {_toml_string(Path(self.path).name)}"',
                  f'experiment = "{self.experiment}"', "", "[params]"]
         for section, entries in (("params", self.params), ("columns", self.columns)):
@@ -114,18 +117,13 @@ def _assign_quantities(search: Search, table, chosen: dict[str, Candidate], draf
             draft.missing.append(quantity.name)
             continue
         strong = counts >= min(STRONG, len(table))
-        shared = None
         if (strong & usable).any():
-            best = counts[usable].max()
-            if not (free & usable & (counts == best)).any():  # grad b is de/db without weight decay: one column
-                shared = next(name for name, cells in assigned.items()
-                              if counts[usable & (counts == best)].size and any(
-                                  cells == windows[i][0].range(windows[i][1], len(table))
-                                  for i in np.flatnonzero(usable & (counts == best))))
-            else:
-                usable &= free
-            tied = np.flatnonzero(usable & (counts == best))
+            tied_mask = usable & (counts == counts[usable].max())
+            if (tied_mask & free).any():  # else one column holds two equal quantities (grad b = de/db, no wd)
+                tied_mask &= free
+            tied = np.flatnonzero(tied_mask)
             how = "same values"
+            draft.by_values += 1
         elif (heads[usable & free] > 0).any():
             usable &= free
             tied = np.flatnonzero(usable & (heads == heads[usable].max()))
@@ -138,6 +136,7 @@ def _assign_quantities(search: Search, table, chosen: dict[str, Candidate], draf
         index = tied[0]
         column, offset = windows[index]
         cells = column.range(offset, len(table))
+        shared = next((name for name, other in assigned.items() if other == cells), None)
         assigned[quantity.name] = cells
         used.add((column.sheet, column.column))
         draft.columns[quantity.name] = f'"{cells}"'
@@ -161,7 +160,7 @@ def _epoch_quantities(search: Search, table, assigned: dict[str, Range], draft: 
         return
     taken = {(r.sheet, row, r.first_column) for r in assigned.values() for row in range(r.first_row, r.last_row + 1)}
     for quantity in search.experiment.epoch_quantities:
-        if quantity.name not in per_epoch.columns or quantity.name in search.experiment.defaults:
+        if quantity.name not in per_epoch.columns:
             continue
         expected = np.asarray(per_epoch[quantity.name], dtype=float)
         found = [cells for cells in search.cell_windows(len(expected))

@@ -90,7 +90,8 @@ def layout_of(workbook: Workbook) -> Layout:
                 if index == len(rows) or rows[index] != rows[index - 1] + 1:
                     first, last = rows[start], rows[index - 1]
                     start = index
-                    if last - first + 1 < SHORTEST_COLUMN:
+                    formulas = any((r, column) in sheet.formulas for r in range(first, last + 1))
+                    if last - first + 1 < (2 if formulas else SHORTEST_COLUMN):  # rmse of two epochs is a column
                         continue
                     headers = _headers(texts, first, column)
                     layout.columns.append(Column(sheet_name, column, first, last, tuple(headers),
@@ -99,7 +100,8 @@ def layout_of(workbook: Workbook) -> Layout:
                     if (first, column) not in sheet.formulas and (first + 1, column) in sheet.formulas:
                         starts.append(((first, column), tuple(headers)))  # b at start typed over =N4 ...
         layout.formulas += [Range(sheet_name, r, c, r, c) for r, c in sorted(set(sheet.formulas) - in_columns)]
-        for (row, column) in sorted(numbers - set(sheet.formulas) - in_columns):
+        switches = {key for key, value in constants.items() if isinstance(value, bool)}  # decouple_wd: TRUE
+        for (row, column) in sorted((numbers | switches) - set(sheet.formulas) - in_columns):
             cell = Range(sheet_name, row, column, row, column)
             beside = [texts[key] for key in ((row, column - 1), (row - 1, column), (row + 1, column),
                                              (row, column - 2)) if key in texts]

@@ -99,16 +99,21 @@ class Search:
         parameter = self.experiment.parameters.get(name)
         label = parameter.label if parameter else ""
         if isinstance(default, bool):
-            return [Candidate(default, "true" if default else "false", default=True),
-                    Candidate(not default, "false" if default else "true")]
+            cells = [Candidate(value, _quoted(cell), strength(held.labels, name, label), cell)
+                     for cell, held in self.layout.inputs.items()
+                     if type(value := self.cells.get((cell.sheet, cell.first_row, cell.first_column))) is bool]
+            return sorted(cells, key=lambda c: -c.evidence) + [
+                Candidate(default, "true" if default else "false", default=True),
+                Candidate(not default, "false" if default else "true")]
         if name in length_parameters(self.experiment.defaults):
             return self._lengths(default)
         if isinstance(default, tuple):
             found = []
             for column in self.layout.columns:
                 named = header_strength(column.headers, name, label)
-                if not column.constants and not named:
-                    continue  # data computed by formulas (=2*A2+30) only under a header naming it
+                if not column.constants and not named or column.range(0, 1) in self.layout.inputs:
+                    continue  # data computed by formulas (=2*A2+30) only under a header naming it; a start row
+                    # typed above formulas (the averages at start) is no data
                 values = self.values_of(column.range())
                 size = _period(values)
                 if size < 2 or not np.isfinite(values[:size]).all():
@@ -121,8 +126,8 @@ class Search:
             return [Candidate(default, None, default=True)]
         found = []
         for cell, held in self.layout.inputs.items():
-            value = self.values_of(cell)[0]
-            if math.isfinite(value):
+            value = self.cells.get((cell.sheet, cell.first_row, cell.first_column))
+            if type(value) is float and math.isfinite(value):
                 found.append(Candidate(float(value), _quoted(cell), strength(held.labels, name, label), cell))
         found.sort(key=lambda c: -c.evidence)
         found += [Candidate(value, repr(value)) for value in self.literals if value != default]  # typed in formulas
@@ -160,14 +165,16 @@ class Search:
             self.candidates[name] = sorted(
                 (Candidate(c.value, c.text, FIRST_ROW_READ, c.range, c.default) if c.range in read else c
                  for c in self.candidates[name]), key=lambda c: -c.evidence)
-        self.candidates = {name: sorted(candidates, key=lambda c: (c.evidence < FIRST_ROW_READ, c.range is None
-                                                                   or c.range.sheet != sheet, -c.evidence))
+        # Read by the first row, then named, then on the main sheet (lr beside its steps, not another sheet's).
+        self.candidates = {name: sorted(candidates, key=lambda c: (c.evidence < FIRST_ROW_READ, c.evidence == 0,
+                                                                   c.range is None or c.range.sheet != sheet,
+                                                                   -c.evidence))
                            for name, candidates in self.candidates.items()}
 
     # -- values ---------------------------------------------------------------------------------
 
     def values_of(self, cells: Range) -> np.ndarray:
-        return np.array([self.cells.get((cells.sheet, row, column), np.nan) for row, column in cells.cells()])
+        return np.array([self.cells.get((cells.sheet, row, column), np.nan) for row, column in cells.cells()], dtype=float)
 
     def windows(self, size: int) -> tuple[list[tuple[Column, int]], np.ndarray]:
         """The columns that can hold ``size`` steps, at the top and at the bottom, and their values."""
@@ -179,10 +186,13 @@ class Search:
         return self._windows[size]
 
     def cell_windows(self, size: int) -> list[Range]:
-        """Every run of ``size`` cells down a column (or every lone formula cell, for one)."""
-        found = [column.range(offset, size) for column in self.layout.columns if column.size >= size
-                 for offset in range(column.size - size + 1)]
-        return found + (list(self.layout.formulas) if size == 1 else [])
+        """Every run of ``size`` cells down a column (or every lone formula cell, for one), typed numbers left out."""
+        found = [column.range(offset, size) for column in self.layout.columns
+                 if column.size >= size and not column.constants for offset in range(column.size - size + 1)]
+        found += list(self.layout.formulas) if size == 1 else []
+        typed = {(cell.sheet, cell.first_row, cell.first_column) for cell in self.layout.inputs}
+        return [cells for cells in found if not any((cells.sheet, row, cells.first_column) in typed
+                                                    for row in range(cells.first_row, cells.last_row + 1))]
 
     def score(self, chosen: dict[str, Candidate]) -> tuple[float, Any]:
         """How many sheet cells the reference run with ``chosen`` matches (best column per quantity)."""
@@ -303,7 +313,7 @@ def _evaluate(workbook: Workbook, ranges: list[Range]) -> dict[tuple[str, int, i
     for group, values in batches:
         for cells, cell_values in zip(group, values):
             for (row, column), value in zip(cells.cells(), cell_values):
-                found[(cells.sheet, row, column)] = value if type(value) is float else math.nan
+                found[(cells.sheet, row, column)] = value if type(value) in (float, bool) else math.nan
     return found
 
 
