@@ -196,3 +196,11 @@ def test_shipped_workbooks_draft_the_cells_of_their_manifest(name):
     for param, source in manifest.params.items():
         if param != "epochs":
             assert spec["params"][param] == str(source), param
+
+
+def test_the_python_api_checks_with_a_drafted_spec(tmp_path):
+    import xlgen
+
+    result = xlgen.check(momentum_sheets(tmp_path / "momentum.xlsx"), experiment="momentum")
+    assert result.passed and len(result.table) == 10 * ROWS
+    assert tomllib.loads(result.results[0].drafted_spec)["params"]["lr"] == "inputs!B1"

@@ -132,12 +132,14 @@ def _frame(cells) -> pd.DataFrame:
 
 
 def check(path: str | Path | Sequence[str | Path], engine: str = "fast", spec: str | Path | None = None,
-          reference: str | None = None, rtol: float = RTOL, atol: float = ATOL) -> CheckResult:
+          reference: str | None = None, rtol: float = RTOL, atol: float = ATOL,
+          experiment: str | None = None) -> CheckResult:
     """Recompute workbooks with ``engine`` and compare them, cell by cell, with the reference.
 
     ``path`` is a workbook, a folder of them, or a list; ``spec`` a TOML file
     for workbooks xlgen did not write; ``reference`` a ``module:function``
-    returning your own reference table.
+    returning your own reference table; ``experiment`` checks each workbook with the spec drafted from it
+    (``xlgen spec``), whose TOML is each result's ``drafted_spec``.
 
     >>> import xlgen
     >>> result = xlgen.check(xlgen.build("momentum-sin"))
@@ -148,11 +150,12 @@ def check(path: str | Path | Sequence[str | Path], engine: str = "fast", spec: s
 
     paths = [path] if isinstance(path, (str, Path)) else list(path)
     results = check_paths(workbook_paths(paths), get_engine(engine), spec=spec, reference=reference,
-                          rtol=rtol, atol=atol)
+                          rtol=rtol, atol=atol, experiment=experiment)
     return CheckResult(results)
 
 
-def explain(path: str | Path, cell: str, spec: str | Path | None = None) -> pd.DataFrame:
+def explain(path: str | Path, cell: str, spec: str | Path | None = None,
+            experiment: str | None = None) -> pd.DataFrame:
     """Excel's *Evaluate Formula* for one cell: every cell, name, LET variable and LAMBDA call of its formula
     with its value, in order, and the reference's value where the workbook's manifest or ``spec`` has one.
 
@@ -167,4 +170,4 @@ def explain(path: str | Path, cell: str, spec: str | Path | None = None) -> pd.D
     """
     from .explanation import explain as explain_cell
 
-    return explain_cell(path, cell, spec).frame()
+    return explain_cell(path, cell, spec, experiment).frame()
