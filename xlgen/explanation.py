@@ -537,7 +537,7 @@ def _checked(path: Path, evaluator: WorkbookEvaluator, spec, sheet: str, row: in
     """The quantity the cell holds and the reference's values, from the manifest or ``spec`` (None when the
     workbook says nothing about what it computes)."""
     from .course_reference import reference_for
-    from .target import ranges_of, read_params, target_of
+    from .target import read_params, target_of
 
     try:
         target = target_of(path, spec, experiment=experiment)
@@ -545,8 +545,10 @@ def _checked(path: Path, evaluator: WorkbookEvaluator, spec, sheet: str, row: in
         if spec is not None or experiment is not None:
             raise
         return None, None, {}
+    inputs = [source for source in target.params.values() if isinstance(source, Range)]  # not the quantities:
+    # a million computed cells would be evaluated only to read the learning rate
     ranges = [Range(evaluator.sheet_name(r.sheet) or r.sheet, r.first_row, r.first_column, r.last_row,
-                    r.last_column) for r in ranges_of(target)]
+                    r.last_column) for r in dict.fromkeys(inputs)]
     values = evaluator.evaluate([r for r in ranges if evaluator.sheet_name(r.sheet)])
     params = read_params(path, target, [r for r in ranges if evaluator.sheet_name(r.sheet)], values)
     table = reference_for(target, params, path)
