@@ -261,6 +261,19 @@ def test_the_window_starts_a_few_cells_before_the_first_difference():
         "title") == "=B300-1"
 
 
+def test_an_exercise_left_empty_says_so_where_the_error_starts(tmp_path):
+    assert main(["build", "basic-sgd", "--exercise", "--out", str(tmp_path)]) == 0
+    report = tmp_path / "exercise.html"
+    assert main(["check", str(tmp_path / "basic-sgd-exercise.xlsx"), "--html", str(report)]) == 1
+    root = tree(report.read_text())
+    block = all_text(find_class(root, "div", "cause")[0])
+    # new_b at step 1 is 1 - (-86)·1e-4 (by hand, as in xlgen.api's doctest)
+    assert "The error starts at 'basic-sgd'!O11" in block and "(empty: no formula yet)" in block
+    assert "it gives (empty) expected 1.0086" in block
+    assert [all_text(li) for li in find_class(root, "ul", "grades")[0].iter("li")] == [
+        "new_b not filled yet", "new_a not filled yet"]
+
+
 # ------------------------------------------------------------------ in a real browser
 
 needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="chromium not found on PATH (apt-get install chromium)")

@@ -171,7 +171,8 @@ def _cause_block(result: WorkbookResult, causes: list[CellResult], explain: Expl
         except Exception as error:  # the report is written whatever the explanation meets
             problem = one_line(result.file, error)
     formula = ("=" + explanation.layout) if explanation is not None and explanation.formula else (
-        "=" + to_display(first.formula) if first.formula else "(a constant)")
+        "=" + to_display(first.formula) if first.formula else
+        "(empty: no formula yet)" if first.workbook_value is None else "(a constant, not a formula)")
     out = [f'<div class="cause"><h3>The error starts at {text(where)}</h3><dl>',
            f"<dt>quantity</dt><dd>{text(first.quantity)}, step {first.step}</dd>",
            f'<dt>formula</dt><dd><pre class="formula">{lines_text(formula)}</pre></dd>',
