@@ -106,11 +106,12 @@ def test_one_row_array_areas_filled_down_are_one_run(tmp_path):
     assert sheet.formulas[(3, 2)] == "STEP(A3)"
 
 
-def test_one_row_areas_filled_down_count_toward_the_array_cap(tmp_path):
+@pytest.mark.parametrize("formula_values", [True, False])
+def test_one_row_areas_filled_down_count_toward_the_array_cap(tmp_path, formula_values):
     # 16,384 cells a row: the 129th row passes two full columns' worth, wherever the reader takes the row.
     rows = "".join(f'<row r="{r}"><c r="A{r}"><f t="array" ref="A{r}:XFD{r}">B{r}</f></c></row>' for r in range(1, 140))
     with pytest.raises(XlgenError, match=r"A129 fills A129:XFD129 .*at most 2,097,152 array-formula cells"):
-        read_workbook(_package(tmp_path / "wide.xlsx", rows))
+        read_workbook(_package(tmp_path / "wide.xlsx", rows), formula_values=formula_values)
 
 
 def test_formula_values_can_be_skipped(hand_written):

@@ -7,7 +7,8 @@ with nothing skipped; anything else (another attribute quoting, a cell without
 sheet is read by :mod:`.expat_sheet` instead. The expression is several times
 faster than expat's per-element Python callbacks, and far faster than
 ElementTree, which also builds every element: a 100,000-row sheet holds 1.3
-million formula cells.
+million formula cells. Most rows of such a sheet are the row above a row down;
+those are recognized whole, without a look at each cell (:class:`_Repeat`).
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ import re
 import zipfile
 from pathlib import Path
 
-from ..cells import column_index
+from ..cells import cell_name, column_index
+from ..row_templates import RowTemplate
 from ..errors import XlgenError
 from .package import open_part, refuse_doctype, refuse_large
 from .sheet_cells import SheetBuilder, SheetCells, number
@@ -31,6 +33,8 @@ _SCAN = re.compile(
     r'(?:<v>([^<]*)</v>|<v\s*/>)?(?:<is>([\s\S]*?)</is>)?</c>)'
     r"|<row\b[^>]*>|</row>|\s+"
 )
+_VALUE = re.compile(r"<v>[^<]*</v>")
+_VALUES = re.compile(r"<v>([^<]*)</v>")
 _ATTRIBUTE = re.compile(r'([A-Za-z:0-9]+)="([^"]*)"')
 _INLINE_TEXT = re.compile(r"<t(?: [^>]*)?>([^<]*)</t>|<t/>")
 _PHONETIC = re.compile(r"<rPh\b.*?</rPh>", re.S)
@@ -38,6 +42,27 @@ _PHONETIC = re.compile(r"<rPh\b.*?</rPh>", re.S)
 
 class Irregular(Exception):
     """The sheet XML has a form the scanner does not take; the expat parser reads it instead."""
+
+
+class _Repeat:
+    """A row just read, as the next row would be if it held the same cells a row down.
+
+    Rows of a filled-down sheet differ only in their row numbers and cached values. A row's XML with every
+    ``<v>`` emptied (its *shape*) is compared with the row above's shape moved down a row (a
+    :class:`~xlgen.row_templates.RowTemplate` of it: every reference and ``r="G12"``); if they are equal, every
+    formula cell continues the run of the cell above, exactly as reading it cell by cell would find, and only
+    the constants' values are read. Rows with shared formulas, escaped text or inline strings are read cell by
+    cell, and so is every row when cached values of formulas are wanted.
+    """
+
+    __slots__ = ("template", "row", "runs", "areas", "constants")
+
+    def __init__(self, template: RowTemplate, row: int, runs: list, areas: list, constants: list):
+        self.template = template
+        self.row = row
+        self.runs = runs  # the formula runs the row's cells continue
+        self.areas = areas  # (run, last column's letters, width) of the one-row array areas among them
+        self.constants = constants  # (index among the row's <v> values, column, t) of its constant cells
 
 
 def scan_sheet(path: Path, archive: zipfile.ZipFile, member: str, cells: SheetCells, shared: list[str],
@@ -59,25 +84,96 @@ def scan_sheet(path: Path, archive: zipfile.ZipFile, member: str, cells: SheetCe
 
     open_runs = builder.open
     row_area = builder.row_area
+    match_at = _SCAN.match
+    repeat: _Repeat | None = None  # the row above, when the next row may be the same cells a row down
+
+    def store_constant(row: int, column: int, kind: str, raw: str) -> None:
+        if kind == "n":
+            try:
+                constants[(row, column)] = number(raw)
+            except ValueError:
+                if raw.strip():
+                    raise
+            return  # <v></v>: no value, as <v/>
+        constants[(row, column)] = value_of(kind, raw)
+
+    def repeated(shape: str, row: int) -> _Repeat | None:
+        """What the next row must be to be this row's cells a row down (just read cell by cell), or None."""
+        runs, areas, stored = [], [], []
+        values = 0
+        for match in _SCAN.finditer(shape):
+            letters, digits, cell_attributes, formula_attributes, _, raw, _ = match.groups()
+            if letters is None:
+                continue
+            if int(digits) != row:
+                return None
+            column = column_numbers.get(letters) or column_index(letters)
+            if formula_attributes is None:
+                if raw is not None:
+                    stored.append((values, column, attribute_map(cell_attributes).get("t", "n")
+                                   if cell_attributes else "n"))
+            else:
+                run = open_runs.get(column)
+                if 't="shared"' in formula_attributes or run is None or run.last_row != row or run.shared is not None:
+                    return None
+                if run.array_ref not in (None, "self"):
+                    last, width = row_area(run)
+                    if last is None:
+                        return None
+                    areas.append((run, last, width))
+                runs.append(run)
+            if raw is not None:
+                values += 1
+        return _Repeat(RowTemplate(shape, row), row, runs, areas, stored) if runs else None
 
     def scan(text: str, position: int, end: int) -> None:
+        nonlocal repeat
         letters = digits = None
+        row = 0
+        shape = None  # the row being read cell by cell, its values left out (see _Repeat)
         try:
-            for match in _SCAN.finditer(text, position, end):
-                if match.start() != position:
+            while position < end:
+                match = match_at(text, position, end)
+                if match is None:
                     raise Irregular
-                position = match.end()
+                start, position = position, match.end()
                 letters, digits, cell_attributes, formula_attributes, formula, raw, inline = match.groups()
-                if letters is None:
-                    continue  # <row>, </row> or whitespace
+                if letters is None:  # <row>, </row> or whitespace
+                    if text.startswith("<row", start) and text[position - 2] != "/":
+                        close = text.find("</row>", position, end)
+                        shape = None
+                        if close >= 0 and not formula_values:
+                            inner = text[position:close]
+                            if "&" not in inner and "\r" not in inner and "<is>" not in inner:
+                                shape = _VALUE.sub("<v></v>", inner)
+                        if shape is not None and repeat is not None and repeat.template.fill(repeat.row + 1) == shape:
+                            # The row above moved down a row: its runs go on, its constants' values are read.
+                            row = repeat.row = repeat.row + 1
+                            for run in repeat.runs:
+                                run.last_row = row
+                            for run, last, width in repeat.areas:
+                                letters, digits = cell_name(row, run.column), ""
+                                builder.count_array_cells(width, row, run.column, f"{letters}:{last}{row}")
+                            if repeat.constants:
+                                values = _VALUES.findall(text, position, close)
+                                for index, column, kind in repeat.constants:
+                                    letters, digits = cell_name(row, column), ""
+                                    store_constant(row, column, kind, values[index])
+                            position, shape = close, None
+                        else:
+                            repeat = None  # read cell by cell; its shape is kept for the next row at </row>
+                    elif shape is not None and text.startswith("</row>", start):
+                        repeat = repeated(shape, row)
+                        shape = None
+                    continue
                 column = column_numbers.get(letters)
                 if column is None:
                     column = column_numbers[letters] = column_index(letters)
                 row = int(digits)
                 if formula_attributes is None:  # a constant (or an empty styled cell)
                     if inline is not None:
-                        text = "".join(_INLINE_TEXT.findall(_PHONETIC.sub("", inline)))
-                        constants[(row, column)] = ooxml_unescape(xml_unescape(normalize_newlines(text)))
+                        inline = "".join(_INLINE_TEXT.findall(_PHONETIC.sub("", inline)))
+                        constants[(row, column)] = ooxml_unescape(xml_unescape(normalize_newlines(inline)))
                         continue
                     if raw is None:
                         continue
@@ -133,8 +229,6 @@ def scan_sheet(path: Path, archive: zipfile.ZipFile, member: str, cells: SheetCe
             if letters is None:
                 raise
             raise XlgenError(f"cell {letters}{digits}: {error}") from None
-        if position != end:
-            raise Irregular
 
     with open_part(path, archive, member) as stream:
         decoder = codecs.getincrementaldecoder("utf-8")()
