@@ -3,7 +3,9 @@
 Each workbook is a lesson laid out as a person lays it out, not as xlgen
 builds it; each has a spec beside it. A correct workbook passes, and a copy
 with one learner's mistake planted in one cell fails naming that cell, not a
-cell that only inherits the mistake.
+cell that only inherits the mistake: with the hand-written spec, and with
+``--experiment`` alone, the spec drafted from the workbook (which must put
+every quantity where the hand-written spec does).
 """
 
 from __future__ import annotations
@@ -16,7 +18,9 @@ from pathlib import Path
 
 import pytest
 
+from xlgen.cells import Range, cell_name, quote_sheet
 from xlgen.cli import main
+from xlgen.spec import load_spec
 from xlgen.xlsx.reader import read_workbook
 
 from .conftest import ROOT
@@ -125,3 +129,48 @@ def test_committed_workbooks_are_what_the_script_makes(tmp_path):
         with zipfile.ZipFile(tmp_path / file) as made, zipfile.ZipFile(HANDMADE / file) as kept:
             parts = [part for part in kept.namelist() if part.startswith("xl/worksheets/") or part == "xl/workbook.xml"]
             assert parts and all(made.read(part) == kept.read(part) for part in parts), file
+
+
+# ---------------------------------------------------------------- with the spec drafted from the workbook alone
+
+
+@pytest.mark.parametrize("workbook", WORKBOOKS, ids=IDS)
+def test_checks_with_the_experiment_alone(workbook, capsys):
+    code, out = check(capsys, workbook.path, "--experiment", workbook.experiment)
+    assert code == 0, out
+    assert f"PASS   {workbook.path}  {workbook.experiment}/" in out, out
+
+
+@pytest.mark.parametrize("workbook", WORKBOOKS, ids=IDS)
+def test_drafted_spec_finds_every_quantity_of_the_hand_written_one(workbook, capsys, tmp_path):
+    """The draft puts each quantity where the hand-written spec does, and reads each input from the same cells
+    (or from cells that copy them)."""
+    drafted = tmp_path / "drafted.toml"
+    code = main(["spec", str(workbook.path), "--experiment", workbook.experiment, "--out", str(drafted)])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    hand, draft = load_spec(workbook.spec), load_spec(drafted)
+    assert {name: str(cells) for name, cells in draft.quantities.items() if name in hand.quantities} == {
+        name: str(cells) for name, cells in hand.quantities.items()}, drafted.read_text()
+    inputs = {name: value for name, value in hand.params.items() if isinstance(value, Range)}
+    wrong = [name for name, cells in inputs.items() if not reads(workbook.path, draft.params.get(name), cells)]
+    assert not wrong, drafted.read_text()
+
+
+def reads(path: Path, drafted, cells: Range) -> bool:
+    """Whether the drafted input is ``cells``, or cells that each copy one of them by reference (``=data!A2``)."""
+    if str(drafted) == str(cells):
+        return True
+    if not isinstance(drafted, Range) or drafted.size != cells.size:
+        return False
+    formulas = read_workbook(path, sheets=[drafted.sheet]).sheets[drafted.sheet].formulas
+    return all(formulas.get(copy, "").lstrip("=") == f"{quote_sheet(cells.sheet)}!{cell_name(*cell)}"
+               for copy, cell in zip(drafted.cells(), cells.cells()))
+
+
+@pytest.mark.parametrize("workbook", WORKBOOKS, ids=IDS)
+def test_planted_mistake_is_named_with_the_experiment_alone(workbook, capsys, tmp_path):
+    wrong = planted(workbook, tmp_path / workbook.file)
+    code, out = check(capsys, wrong, "--experiment", workbook.experiment)
+    assert code == 1, out
+    assert names_first_mismatch(out, workbook.sheet, workbook.cell), out
