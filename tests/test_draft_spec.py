@@ -16,6 +16,7 @@ import pytest
 from reference.data import GRADDESC_X, GRADDESC_Y
 from xlgen.cli import main
 from xlgen.draft_spec import draft_spec
+from xlgen.experiments import get_experiment
 from xlgen.manifest import MANIFEST_SHEET, read_manifest
 from xlgen.xlsx.reader import read_workbook
 
@@ -148,6 +149,9 @@ def test_a_parameter_typed_into_the_formulas_is_its_number(tmp_path):
     assert draft.params["lr"] == '"sgd!B1"'
     assert "err2" in draft.missing and "est_de_db" in draft.missing  # the sheet has neither: not checked
     assert "# not found, so not checked: err2, err2_b, est_de_db, err2_a, est_de_da" in draft.toml()
+    # No finite differences on the sheet: h changes nothing found, so it stays the reference's.
+    assert draft.params["fd_step"] == "0.01"
+    assert draft.comments["params.fd_step"] == "no cell found depends on it: the reference's default"
 
 
 def test_no_column_of_b_is_one_line_and_exit_2(tmp_path, capsys):
@@ -204,3 +208,20 @@ def test_the_python_api_checks_with_a_drafted_spec(tmp_path):
     result = xlgen.check(momentum_sheets(tmp_path / "momentum.xlsx"), experiment="momentum")
     assert result.passed and len(result.table) == 10 * ROWS
     assert tomllib.loads(result.results[0].drafted_spec)["params"]["lr"] == "inputs!B1"
+
+
+@pytest.mark.parametrize("sheet", ["momentum", pytest.param("basic", marks=pytest.mark.slow),
+                                   pytest.param("rmsprop", marks=pytest.mark.slow)])
+def test_jeremy_howards_sheets_draft_as_their_shipped_specs(sheet, rebuilt_anchor):
+    """graddesc's workbook, five look-alike sheets side by side, drafts each sheet's steps and inputs as the
+    spec written by hand for it (``xlgen/specs/graddesc``)."""
+    from xlgen.spec import SHIPPED_SPECS
+
+    shipped = tomllib.loads((SHIPPED_SPECS / "graddesc" / f"{sheet}.toml").read_text(encoding="utf-8"))
+    path = rebuilt_anchor("graddesc-course-v3.xlsm")
+    spec = parsed(path, shipped["experiment"])
+    steps = {q.name for q in get_experiment(shipped["experiment"]).quantities}
+    assert {k: v for k, v in spec["columns"].items() if k in steps} == {
+        k: v for k, v in shipped["columns"].items() if k in steps}
+    assert {k: v for k, v in spec["params"].items() if k != "epochs"} == {
+        k: v for k, v in shipped["params"].items() if k != "epochs"}

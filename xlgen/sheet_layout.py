@@ -99,6 +99,9 @@ def layout_of(workbook: Workbook) -> Layout:
                     in_columns |= {(r, column) for r in range(first, last + 1)}
                     if (first, column) not in sheet.formulas and (first + 1, column) in sheet.formulas:
                         starts.append(((first, column), tuple(headers)))  # b at start typed over =N4 ...
+                    if formulas:  # a state pasted below the steps (graddesc's row 33), read by their first row
+                        starts += [((r, column), ()) for r in range(first + 1, last + 1)
+                                   if (r, column) not in sheet.formulas]
         layout.formulas += [Range(sheet_name, r, c, r, c) for r, c in sorted(set(sheet.formulas) - in_columns)]
         switches = {key for key, value in constants.items() if isinstance(value, bool)}  # decouple_wd: TRUE
         for (row, column) in sorted((numbers | switches) - set(sheet.formulas) - in_columns):

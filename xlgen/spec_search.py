@@ -31,6 +31,7 @@ RTOL, ATOL = 1e-9, 1e-12  # as the check holds cells to: weight decay's b·(1 - 
 CLIMBS = 30  # steps of the search at most (each changes one input, or two twins)
 MAIN_SHEETS = 3  # sheets a search starts from
 FIRST_ROW_READ = 4  # the cell the first b reads is b at start, above any label (header_words.EXACT is 3)
+START_CELL = 1  # a start cell of a column without a header: as good as a word of a label
 
 
 @dataclass(frozen=True)
@@ -147,29 +148,47 @@ class Search:
         return found + [Candidate(default, str(default), default=True)]
 
     def credit_first_rows(self, quantities: dict[str, Range], sheet: str | None = None) -> None:
-        """The cells the first cells of ``q`` read are the best candidates of parameter ``q0`` (b0 for b); then
-        the better named, then those on ``sheet``."""
+        """The cell b's first cell is (=C1, typed, or the start row above it) is the best candidate of b0, and
+        so for every quantity ``q`` with a parameter ``q0``; a ``q0`` whose column is not known takes the next
+        start cell of the sheet's other columns (the averages at start, in column order). Then come the better
+        named candidates, then those on ``sheet``, then those its first rows read."""
         self.candidates = dict(self.base)
+        claimed: set[Range] = set()
         for quantity, cells in quantities.items():
-            name = f"{quantity}0"
-            if name not in self.candidates:
-                continue
-            # The first cell of b is b at start (=C1, or typed), or the row above holds it (a start row).
-            read = set()
-            for row in (cells.first_row, cells.first_row - 1):
-                start = start_value(self.workbook, self.layout.names,
-                                    Range(cells.sheet, row, cells.first_column, row, cells.first_column))
-                if start is not None and row > 0:
-                    read = {start}
-                    break
-            self.candidates[name] = sorted(
-                (Candidate(c.value, c.text, FIRST_ROW_READ, c.range, c.default) if c.range in read else c
-                 for c in self.candidates[name]), key=lambda c: -c.evidence)
-        # Read by the first row, then named, then on the main sheet (lr beside its steps, not another sheet's).
+            start = self._start(cells.sheet, cells.first_row, cells.first_column)
+            if f"{quantity}0" in self.candidates and start is not None:
+                self._credit(f"{quantity}0", start, FIRST_ROW_READ)
+                claimed.add(start)
+        starts = [start for column in self.layout.columns if not column.constants
+                  and (sheet is None or column.sheet == sheet)
+                  and (start := self._start(column.sheet, column.first_row, column.column)) is not None]
+        starts = [start for start in dict.fromkeys(starts) if start not in claimed]
+        unknown = [name for name in self.candidates if name.endswith("0") and name[:-1] not in quantities
+                   and name[:-1] in {q.name for q in self.experiment.quantities}]
+        for name, start in zip(unknown, starts):
+            self._credit(name, start, START_CELL)
+        read = {cell for first, cells in self.reads.items() if sheet is None or first.sheet == sheet for cell in cells}
+        if sheet is not None:  # an input of the sheet's steps is on it, named, or read by its first rows
+            self.candidates = {name: [c for c in candidates if c.range is None or c.evidence > 0 or c.range in read
+                                      or c.range.sheet == sheet or isinstance(c.value, tuple)]
+                               for name, candidates in self.candidates.items()}
         self.candidates = {name: sorted(candidates, key=lambda c: (c.evidence < FIRST_ROW_READ, c.evidence == 0,
                                                                    c.range is None or c.range.sheet != sheet,
-                                                                   -c.evidence))
+                                                                   c.range not in read, -c.evidence))
                            for name, candidates in self.candidates.items()}
+
+    def _start(self, sheet: str, row: int, column: int) -> Range | None:
+        """The start value of a column whose first step is in ``row``: that cell's, or the row above's."""
+        for at in (row, row - 1):
+            if at > 0:
+                start = start_value(self.workbook, self.layout.names, Range(sheet, at, column, at, column))
+                if start is not None:
+                    return start
+        return None
+
+    def _credit(self, name: str, cell: Range, evidence: int) -> None:
+        self.candidates[name] = [Candidate(c.value, c.text, max(evidence, c.evidence), c.range, c.default)
+                                 if c.range == cell else c for c in self.candidates[name]]
 
     # -- values ---------------------------------------------------------------------------------
 
@@ -280,6 +299,10 @@ class Search:
             return None, None
         everything = len(tied) == len(self.candidates[name]) and len(tied) > 1
         alike = [c for c in tied if rank(c) == rank(pick) and c.text != pick.text and c.text is not None]
+        if everything and pick.evidence == 0 and not isinstance(pick.value, bool):
+            default = next((c for c in tied if c.default and c.text is not None), None)
+            if default is not None:  # no cell found depends on it (h without finite differences)
+                return default, "no cell found depends on it: the reference's default"
         if pick.default and pick.range is None and not isinstance(pick.value, bool):
             if pick.value in self.literals:
                 return pick, "as the formulas write it"
