@@ -92,7 +92,8 @@ def test_an_array_formula_claiming_the_rest_of_the_grid_is_refused(capsys, tmp_p
 
 
 def test_a_negative_shared_string_index_is_refused(capsys, tmp_path):
-    path = edited(tmp_path, SHEET, b'<c r="A1" s="1" t="s"><v>0</v></c>', b'<c r="A1" s="1" t="s"><v>-1</v></c>')
+    title = "<is><t>Basic SGD: online gradient descent on y = a·x + b</t></is>".encode()
+    path = edited(tmp_path, SHEET, b'<c r="A1" s="1" t="inlineStr">' + title, b'<c r="A1" s="1" t="s"><v>-1</v>')
     code, text = check(capsys, path)
     assert code == 2 and "cell A1: shared string '-1' does not exist" in text, text
 

@@ -263,6 +263,13 @@ def to_display(stored: str) -> str:
     return "".join(parts)
 
 
+def check_names(stored: str) -> None:
+    """Refuse LET/LAMBDA parameters Excel would reject: names that read as cells (``lr1``) or R/C."""
+    for name in re.findall(r"_xlpm\.([A-Za-z0-9_.]+)", stored):
+        if not is_valid_parameter_name(name):
+            raise ValueError(f"{name!r} is not a valid LET/LAMBDA name in Excel (it reads as a cell): {stored}")
+
+
 def dedent_formula(template: str) -> str:
     """A formula written over several indented lines in Python, as Excel's formula bar will show it."""
     text = textwrap.dedent(template).strip()

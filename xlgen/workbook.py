@@ -9,8 +9,12 @@ hidden manifest sheet that ``xlgen check`` reads.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Sequence
+import heapq
+import tempfile
+from collections.abc import Callable, Sequence
+from functools import partial
+from itertools import groupby
+from operator import attrgetter, itemgetter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -19,7 +23,7 @@ from .cells import Range, cell_name, quote_sheet
 from .lambdas import lambdas_used
 from .manifest import MANIFEST_SHEET, write_manifest
 from .sheets.layout import Cell, Input, StepTable, column_widths
-from .storage import is_valid_parameter_name, to_file
+from .storage import check_names, is_valid_parameter_name, to_file
 from .writer import define_name, finish, new_workbook
 
 if TYPE_CHECKING:
@@ -101,13 +105,6 @@ def _formats(workbook) -> dict[str, Any]:
     return formats
 
 
-def check_names(formula: str) -> None:
-    """Refuse LET/LAMBDA parameters Excel would reject: names that read as cells (``lr1``) or R/C."""
-    for name in re.findall(r"_xlpm\.([A-Za-z0-9_.]+)", formula):
-        if not is_valid_parameter_name(name):
-            raise ValueError(f"{name!r} is not a valid LET/LAMBDA name in Excel (it reads as a cell): {formula}")
-
-
 def build_workbook(spec: WorkbookSpec, variant: str, chart_sheets: bool = False,
                    exercise: Exercise | None = None) -> bytes:
     """The .xlsx bytes of ``spec`` in ``variant`` (plain, let or lambda), deterministic.
@@ -118,13 +115,18 @@ def build_workbook(spec: WorkbookSpec, variant: str, chart_sheets: bool = False,
     a cached result: the results would show the answers (the next row's b is
     new b), and Excel and LibreOffice recalculate the file on opening it.
     """
-    workbook, buffer = new_workbook(spec.title)
+    with tempfile.TemporaryDirectory(prefix="xlgen-build-") as folder:
+        return _build(spec, variant, chart_sheets, exercise, folder)
+
+
+def _build(spec: WorkbookSpec, variant: str, chart_sheets: bool, exercise: Exercise | None, folder: str) -> bytes:
+    workbook = new_workbook(spec.title, folder)
     formats = _formats(workbook)
-    all_formulas: list[str] = []
+    shapes: set[str] = set()  # each formula once, its references left out (they name no LAMBDA)
     for sheet_spec in spec.sheets:
-        all_formulas += _write_sheet(workbook, formats, sheet_spec, variant, exercise)
+        shapes |= _write_sheet(workbook, formats, sheet_spec, variant, exercise)
     if variant == "lambda":
-        for item in lambdas_used(all_formulas):
+        for item in lambdas_used(sorted(shapes)):
             if not is_valid_parameter_name(item.name):
                 raise ValueError(f"LAMBDA name {item.name!r} reads as a cell reference in Excel")
             stored = to_file(item.formula)
@@ -136,32 +138,40 @@ def build_workbook(spec: WorkbookSpec, variant: str, chart_sheets: bool = False,
             for index, chart_spec in enumerate(sheet_spec.charts, 1):
                 chartsheet = workbook.add_chartsheet(f"chart {index}"[:31])
                 chartsheet.set_chart(_chart(workbook, sheet_spec, chart_spec))
-    return finish(workbook, buffer, manifest_sheet=MANIFEST_SHEET)
+    return finish(workbook, manifest_sheet=MANIFEST_SHEET)
 
 
-def _write_sheet(workbook, formats, spec: SheetSpec, variant: str, exercise: Exercise | None = None) -> list[str]:
+def _write_sheet(workbook, formats, spec: SheetSpec, variant: str, exercise: Exercise | None = None) -> set[str]:
+    """Write one sheet, row by row from the top (the writer keeps one row in memory); return its formulas' shapes."""
     sheet = workbook.add_worksheet(spec.name)
     table = spec.table
     last_column = max(table.epoch_first_column + len(table.epoch_columns), table.last_column)
-    sheet.write(0, 0, spec.title, formats["title"])
-    sheet.merge_range(1, 0, 1, min(last_column, 14) - 1, spec.description, formats["description"])
-    sheet.set_row(1, 15 * max(2, len(spec.description) // 120 + 1))
-
+    for column, width in column_widths(table).items():
+        sheet.set_column(column - 1, column - 1, width)
+    sheet.freeze_panes(table.header_row, table.first_column + 1)
     for index, item in enumerate(spec.inputs):
-        column = input_cell(index)[1] - 1  # XlsxWriter counts from 0
-        sheet.write(INPUT_ROW - 1, column, item.label, formats["input_label"])
-        if isinstance(item.value, bool):
-            sheet.write_boolean(INPUT_ROW, column, item.value, formats["input"])
-        else:
-            sheet.write_number(INPUT_ROW, column, item.value, formats["input"])
-        sheet.write(INPUT_ROW + 1, column, item.defined_name, formats["input_name"])
         target = f"={quote_sheet(spec.name)}!{cell_name(*input_cell(index), absolute=True)}"
         define_name(workbook, item.defined_name, target)
-        if item.note:
-            sheet.write_comment(INPUT_ROW, column, item.note, {"x_scale": 1.6, "y_scale": 0.8})
+
+    # The rows above the table, through XlsxWriter's own calls (heights, a merged cell, notes), in row order.
+    above: list[tuple[int, Callable[[], Any]]] = []  # (0-based row, a call writing into it)
+    above.append((0, partial(sheet.write, 0, 0, spec.title, formats["title"])))
+    above.append((1, partial(sheet.set_row, 1, 15 * max(2, len(spec.description) // 120 + 1))))
+    above.append((1, partial(sheet.merge_range, 1, 0, 1, min(last_column, 14) - 1, spec.description,
+                             formats["description"])))
     if spec.inputs:
-        sheet.write(INPUT_ROW, 0, "inputs", formats["input_label"])
-        sheet.set_row(INPUT_ROW - 1, 30)
+        above.append((INPUT_ROW - 1, partial(sheet.set_row, INPUT_ROW - 1, 30)))
+        above.append((INPUT_ROW, partial(sheet.write, INPUT_ROW, 0, "inputs", formats["input_label"])))
+    for index, item in enumerate(spec.inputs):
+        column = input_cell(index)[1] - 1  # XlsxWriter counts from 0
+        above.append((INPUT_ROW - 1, partial(sheet.write, INPUT_ROW - 1, column, item.label, formats["input_label"])))
+        write_value = sheet.write_boolean if isinstance(item.value, bool) else sheet.write_number
+        above.append((INPUT_ROW, partial(write_value, INPUT_ROW, column, item.value, formats["input"])))
+        if item.note:
+            above.append((INPUT_ROW, partial(sheet.write_comment, INPUT_ROW, column, item.note,
+                                             {"x_scale": 1.6, "y_scale": 0.8})))
+        above.append((INPUT_ROW + 1, partial(sheet.write, INPUT_ROW + 1, column, item.defined_name,
+                                             formats["input_name"])))
 
     header = table.header_row - 1  # XlsxWriter counts from 0
     names = {table.first_column: "epoch", table.first_column + 1: "step"}
@@ -170,44 +180,68 @@ def _write_sheet(workbook, formats, spec: SheetSpec, variant: str, exercise: Exe
     names.update({table.epoch_positions[c.name]: c.name for c in table.epoch_columns})
     notes = {table.positions[c.name]: c.note for c in table.columns if c.note}
     notes.update({table.epoch_positions[c.name]: c.note for c in table.epoch_columns if c.note})
+    above.append((header - 1, partial(sheet.set_row, header - 1, 30)))
     for column, name in names.items():
-        sheet.write(header, column - 1, name, formats["header"])
+        above.append((header, partial(sheet.write, header, column - 1, name, formats["header"])))
         label = spec.labels.get(name)
         if label:
-            sheet.write(header - 1, column - 1, label, formats["label"])
+            above.append((header - 1, partial(sheet.write, header - 1, column - 1, label, formats["label"])))
         if column in notes:
-            sheet.write_comment(header, column - 1, notes[column], {"x_scale": 2, "y_scale": 1.2})
-    sheet.set_row(header - 1, 30)
-    for column, width in column_widths(table).items():
-        sheet.set_column(column - 1, column - 1, width)
-    sheet.freeze_panes(header + 1, table.first_column + 1)
+            above.append((header, partial(sheet.write_comment, header, column - 1, notes[column],
+                                          {"x_scale": 2, "y_scale": 1.2})))
+    beside = sorted(spec.extra_cells, key=attrgetter("row"))
+    for cell in beside:
+        if cell.row - 1 <= header:
+            above.append((cell.row - 1, partial(_write_one, sheet, formats, cell)))
+    for _, write in sorted(above, key=itemgetter(0)):  # stable: a row's height before its cells
+        write()
 
-    formulas = []
-    cells = table.cells(variant, spec.values, spec.epoch_values, spec.start_values) + spec.extra_cells
-    for cell in cells:
-        style = formats[cell.style] if cell.style in formats else None
-        row, column = cell.row - 1, cell.column - 1
-        if exercise and (spec.name, cell.row, cell.column) in exercise.cells:
+    shapes: set[str] = set()
+    blank = exercise.cells if exercise else frozenset()
+    rows = table.rows(variant, spec.values, spec.epoch_values, spec.start_values)
+    later = [(row, list(cells)) for row, cells in groupby((c for c in beside if c.row - 1 > header),
+                                                           key=attrgetter("row"))]
+    if later:  # cells beside the table (fastai's notebook tests) join the table's rows
+        rows = ((row, [cell for _, part in parts for cell in part])
+                for row, parts in groupby(heapq.merge(rows, later, key=itemgetter(0)), key=itemgetter(0)))
+    for row, row_cells in rows:
+        written = []
+        for cell in row_cells:
+            style = formats.get(cell.style)
             if cell.formula is not None:
-                formulas.append(cell.formula)  # its LAMBDA names stay defined for the learner's call
-            sheet.write_blank(row, column, None, style)
-            continue
-        if cell.formula is None:
-            spilled = cell.style.startswith("spill")
-            _write_value(sheet, row, column, 0 if exercise and spilled else cell.value, style)
-            continue
-        stored = to_file(cell.formula)
-        check_names(stored)
-        formulas.append(cell.formula)
-        value = 0 if exercise else _cached(cell.value)
-        if cell.dynamic:
-            last_row, last_column = cell.array_to or (cell.row, cell.column)
-            sheet.write_dynamic_array_formula(row, column, last_row - 1, last_column - 1, stored, style, value)
-        else:
-            sheet.write_formula(row, column, stored, style, value)
+                shapes.add(cell.shape if cell.shape is not None else cell.formula)
+            if blank and (spec.name, cell.row, cell.column) in blank:
+                written.append((cell.column - 1, None, None, style, None, False))
+                continue
+            if cell.formula is None:
+                value = 0 if exercise and cell.style.startswith("spill") else _constant(cell.value)
+                written.append((cell.column - 1, None, value, style, None, False))
+                continue
+            value = 0 if exercise else _cached(cell.value)
+            last_column = (cell.array_to or (cell.row, cell.column))[1] - 1 if cell.dynamic else None
+            written.append((cell.column - 1, cell.formula, value, style, last_column, cell.dynamic))
+        sheet.write_cells(row - 1, written)
     for index, chart in enumerate(spec.charts):
         _insert_chart(workbook, sheet, spec, chart, index)
-    return formulas
+    return shapes
+
+
+def _write_one(sheet, formats, cell: Cell) -> None:
+    """One cell through XlsxWriter's own calls (a cell in the rows above the table)."""
+    style = formats.get(cell.style)
+    if cell.formula is None:
+        _write_value(sheet, cell.row - 1, cell.column - 1, cell.value, style)
+    else:
+        sheet.write_formula(cell.row - 1, cell.column - 1, cell.formula, style, _cached(cell.value))
+
+
+def _constant(value: Any) -> Any:
+    """A constant cell's value as written: numbers as floats; marks (inf, nan) have no cell to go in."""
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return value
+    if isinstance(_cached(value), str):
+        raise ValueError(f"a constant cell cannot hold {value!r}")
+    return float(value)
 
 
 def _cached(value: Any) -> Any:

@@ -281,7 +281,7 @@ def _notebook_tests(table, steps: int) -> list[Cell]:
         square = "^2" if prefix.startswith("sqr") else ""
         checks = ",".join(
             f"ABS({{{prefix}_{i}}}-{multiple}*{{grad_{i}}}{square})<1E-5" for i in (1, 2, 3))
-        formula = table.resolve(f"=IF(AND({checks}),\"PASS\",\"FAIL\")", 1, table.row(1, call - 1))
+        formula = table.formula(f"=IF(AND({checks}),\"PASS\",\"FAIL\")", 1, table.row(1, call - 1))
         cells.append(Cell(row, column, value=f"call {call}: {prefix} = {multiple}·grad{square}", style="label"))
         cells.append(Cell(row, column + 1, formula=formula, value="PASS", style="pass"))
         row += 1

@@ -21,15 +21,22 @@ refers to the first epoch's data, so a learner changes the data in one place.
 
 from __future__ import annotations
 
+import heapq
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from itertools import groupby
+from operator import itemgetter
 from typing import Any
 
 from ..cells import Range, cell_name, column_letter, quote_sheet
-from ..storage import dedent_formula
+from ..storage import check_names, dedent_formula, to_file
 
 _PLACEHOLDER = re.compile(r"\{(?:(?P<table>[a-z0-9_]+):)?(?P<name>[A-Za-z0-9_]+)(?:@(?P<where>[a-z_]+))?\}")
+# What stands for a reference while a template goes to storage form: a name shaped like a cell, as the
+# reference is, so that the storage rules treat both alike; no real sheet reaches column ZZZ.
+_MARK = "ZZZ{}"
+_MARKS = re.compile(r"ZZZ([0-9]+)")
 
 
 def excel_name(parameter: str) -> str:
@@ -106,17 +113,47 @@ def _in_variant(variant: str, plain: str | None, let: str | None, lam: str | Non
     return plain
 
 
-@dataclass
+@dataclass(slots=True)
 class Cell:
-    """One cell to write: a formula (with its cached value) or a constant."""
+    """One cell to write: a formula as Excel stores it (with its cached value), or a constant."""
 
     row: int
     column: int
-    formula: str | None = None
+    formula: str | None = None  # storage form (``_xlfn.``, ``_xlpm.``), without the leading "="
     value: Any = None
     style: str = "number"
     array_to: tuple[int, int] | None = None  # last (row, column) of an array formula's range
     dynamic: bool = False  # written as a dynamic-array formula (a LAMBDA call)
+    shape: str | None = None  # the formula with its references left out: the same for a filled-down column
+
+
+class Template:
+    """A formula template in Excel's storage form, made once: the text between its references.
+
+    A column holds one template filled down thousands of rows; the storage
+    rules (:func:`xlgen.storage.to_file`) read its text once, and each row only
+    puts its references between the pieces.
+    """
+
+    __slots__ = ("text", "references", "pieces", "order")
+
+    def __init__(self, template: str):
+        self.text = dedent_formula(template)
+        self.references = list(_PLACEHOLDER.finditer(self.text))
+        count = iter(range(len(self.references)))
+        stored = to_file(_PLACEHOLDER.sub(lambda _: _MARK.format(next(count)), self.text))[1:]
+        check_names(stored)
+        parts = _MARKS.split(stored)
+        self.pieces = parts[0::2]  # the text around the references, in storage form
+        self.order = [int(index) for index in parts[1::2]]  # which reference goes between two pieces
+
+    def fill(self, references: list[str]) -> str:
+        pieces = self.pieces
+        out = [pieces[0]]
+        for position, index in enumerate(self.order, 1):
+            out.append(references[index])
+            out.append(pieces[position])
+        return "".join(out)
 
 
 @dataclass
@@ -148,6 +185,7 @@ class StepTable:
         self.epoch_positions = {
             column.name: self.epoch_first_column + 1 + index for index, column in enumerate(self.epoch_columns)
         }
+        self._templates: dict[tuple[str, bool], tuple[Template, list[Callable[[int, int], str]]]] = {}
 
     # -------------------------------------------------------------- geometry
     @property
@@ -187,90 +225,154 @@ class StepTable:
 
     # -------------------------------------------------------------- templates
     def _reference(self, match: re.Match, epoch: int, row: int, in_epoch_table: bool) -> str:
+        return self._maker(match, in_epoch_table)(epoch, row)
+
+    def _maker(self, match: re.Match, in_epoch_table: bool) -> Callable[[int, int], str]:
+        """What a placeholder refers to, as a function of (epoch, row): its column is looked up once."""
         name, where, table = match["name"], match["where"], match["table"]
         if table:
             other = self.others[table]
-            return f"{quote_sheet(other.sheet)}!{cell_name(row, other.positions[name])}"
+            prefix = f"{quote_sheet(other.sheet)}!{column_letter(other.positions[name])}"
+            return lambda epoch, row: f"{prefix}{row}"
         if in_epoch_table:
             if where == "epoch_rows":
-                column = self.positions[name]
-                return f"{cell_name(self.row(epoch, 0), column)}:{cell_name(self.row(epoch, self.rows_per_epoch - 1), column)}"
+                letter = column_letter(self.positions[name])
+                return lambda epoch, row: f"{letter}{self.row(epoch, 0)}:{letter}{self.row(epoch, self.rows_per_epoch - 1)}"
             if where == "before_epoch":
-                return cell_name(self.row(epoch, 0) - 1, self.positions[name])
+                letter = column_letter(self.positions[name])
+                return lambda epoch, row: f"{letter}{self.row(epoch, 0) - 1}"
             if where == "prev":
-                return cell_name(self.epoch_row(epoch - 1), self.epoch_positions[name])
+                letter = column_letter(self.epoch_positions[name])
+                return lambda epoch, row: f"{letter}{self.epoch_row(epoch - 1)}"
             if where is None:
-                return cell_name(self.epoch_row(epoch), self.epoch_positions[name])
+                letter = column_letter(self.epoch_positions[name])
+                return lambda epoch, row: f"{letter}{self.epoch_row(epoch)}"
         else:
             if where == "epoch":
-                return cell_name(self.epoch_row(epoch), self.epoch_positions[name], absolute=True)
+                letter = column_letter(self.epoch_positions[name])
+                return lambda epoch, row: f"${letter}${self.epoch_row(epoch)}"
             if where == "prev":
-                return cell_name(row - 1, self.positions[name])
+                letter = column_letter(self.positions[name])
+                return lambda epoch, row: f"{letter}{row - 1}"
             if where is None:
-                return cell_name(row, self.positions[name])
+                letter = column_letter(self.positions[name])
+                return lambda epoch, row: f"{letter}{row}"
         raise ValueError(f"template reference {match.group()} is not valid here")
 
     def resolve(self, template: str, epoch: int, row: int, in_epoch_table: bool = False) -> str:
+        """The template's formula as a person types it (``=D11-lr*G11``)."""
         text = dedent_formula(template)
         return _PLACEHOLDER.sub(lambda m: self._reference(m, epoch, row, in_epoch_table), text)
 
+    def formula(self, template: str, epoch: int, row: int, in_epoch_table: bool = False) -> str:
+        """The template's formula as Excel stores it (``_xlfn.LET(_xlpm.g,...)``), without the "="."""
+        compiled, makers = self._template(template, epoch, row, in_epoch_table)
+        return compiled.fill([make(epoch, row) for make in makers])
+
+    def _template(self, template: str, epoch: int, row: int,
+                  in_epoch_table: bool) -> tuple[Template, list[Callable[[int, int], str]]]:
+        """The template in storage form and its references' makers, made on first use (at ``epoch``, ``row``)."""
+        key = (template, in_epoch_table)
+        found = self._templates.get(key)
+        if found is None:
+            compiled = Template(template)
+            makers = [self._maker(match, in_epoch_table) for match in compiled.references]
+            found = self._templates[key] = (compiled, makers)
+            # Filling the stored pieces must give what the storage rules give the whole formula.
+            filled = compiled.fill([make(epoch, row) for make in makers])
+            expected = to_file(self.resolve(template, epoch, row, in_epoch_table))[1:]
+            if filled != expected:
+                raise RuntimeError(f"template stored as {filled!r}, the formula as {expected!r}")
+        return found
+
     # -------------------------------------------------------------- cells
     def cells(self, variant: str, values: dict[str, Sequence[Any]], epoch_values: dict[str, Sequence[Any]],
-              start_values: dict[str, Any]) -> list[Cell]:
+              start_values: dict[str, Any]) -> Iterator[Cell]:
         """Every cell of the step and epoch tables (not the headers), with cached values from the reference."""
-        cells: list[Cell] = []
+        for _, cells in self.rows(variant, values, epoch_values, start_values):
+            yield from cells
+
+    def rows(self, variant: str, values: dict[str, Sequence[Any]], epoch_values: dict[str, Sequence[Any]],
+             start_values: dict[str, Any]) -> Iterator[tuple[int, list[Cell]]]:
+        """The cells of :meth:`cells` row by row from the top, the epoch table's beside the step table's.
+
+        A writer that keeps one row in memory needs them in this order.
+        """
+        merged = heapq.merge(self._step_rows(variant, values, start_values),
+                             self._epoch_rows(variant, epoch_values), key=itemgetter(0))
+        for row, parts in groupby(merged, key=itemgetter(0)):
+            cells: list[Cell] = []
+            for _, part in parts:
+                cells += part
+            yield row, cells
+
+    def _step_rows(self, variant: str, values: dict[str, Sequence[Any]],
+                   start_values: dict[str, Any]) -> Iterator[tuple[int, list[Cell]]]:
         epoch_column, step_column = self.first_column, self.first_column + 1
         if self.start_row:
-            cells.append(Cell(self.start, step_column, value="start", style="label"))
+            cells = [Cell(self.start, step_column, value="start", style="label")]
+            for column in self.columns:
+                if column.start is not None:
+                    cells.append(self._formula_cell(column.start, 1, self.start, self.positions[column.name],
+                                                    start_values.get(column.name), "start"))
+            yield self.start, cells
+        lambda_form = variant == "lambda"
+        plan = []  # per column, what its cells need, looked up once
+        for column in self.columns:
+            template = column.template(variant)
+            calls = lambda_form and template is not None and template is column.lam
+            plan.append((column, self.positions[column.name], values.get(column.name), template,
+                         column.epoch_start if column.epoch_start is not None else template,
+                         column.spill if calls else 1, calls))
         step = 0
         for epoch in range(1, self.epochs + 1):
             for index in range(self.rows_per_epoch):
                 row = self.row(epoch, index)
                 top = "_top" if index == 0 and epoch > 1 else ""
-                cells.append(Cell(row, epoch_column, value=epoch, style="index" + top))
-                cells.append(Cell(row, step_column, value=step + 1, style="index" + top))
+                cells = [Cell(row, epoch_column, value=epoch, style="index" + top),
+                         Cell(row, step_column, value=step + 1, style="index" + top)]
                 skip_until = 0
-                for column in self.columns:
-                    position = self.positions[column.name]
-                    cached = values[column.name][step] if column.name in values else None
+                for column, position, cached_values, template, epoch_start, spill, calls in plan:
+                    cached = cached_values[step] if cached_values is not None else None
                     if column.data is not None:
                         if epoch == 1:
                             cells.append(Cell(row, position, value=column.data[index], style="input" + top))
                         else:
                             first = cell_name(self.row(1, index), position)
-                            cells.append(Cell(row, position, formula=f"={first}", value=cached, style="data" + top))
+                            cells.append(Cell(row, position, formula=first, value=cached, style="data" + top,
+                                              shape=""))
                         continue
                     if position <= skip_until:
                         cells.append(Cell(row, position, value=cached, style="spill" + top))
                         continue
-                    template = column.template(variant)
-                    if index == 0 and epoch > 1 and column.epoch_start is not None:
-                        template = column.epoch_start
-                    if template is None:
+                    used = epoch_start if index == 0 and epoch > 1 else template
+                    if used is None:
                         continue
-                    formula = self.resolve(template, epoch, row)
-                    spill = column.spill if variant == "lambda" and template is column.lam else 1
-                    cells.append(Cell(
-                        row, position, formula=formula, value=cached, style="number" + top,
-                        array_to=(row, position + spill - 1) if variant == "lambda" and template is column.lam else None,
-                        dynamic=variant == "lambda" and template is column.lam,
-                    ))
-                    skip_until = position + spill - 1
+                    array = calls and used is template
+                    cell = self._formula_cell(used, epoch, row, position, cached, "number" + top)
+                    if array:
+                        cell.array_to, cell.dynamic = (row, position + spill - 1), True
+                    cells.append(cell)
+                    skip_until = position + (spill if array else 1) - 1
+                yield row, cells
                 step += 1
-        if self.start_row:
-            for column in self.columns:
-                if column.start is not None:
-                    formula = self.resolve(column.start, 1, self.start)
-                    cells.append(Cell(self.start, self.positions[column.name], formula=formula,
-                                      value=start_values.get(column.name), style="start"))
+
+    def _epoch_rows(self, variant: str, epoch_values: dict[str, Sequence[Any]]) -> Iterator[tuple[int, list[Cell]]]:
         for epoch in range(1, self.epochs + 1):
             row = self.epoch_row(epoch)
-            cells.append(Cell(row, self.epoch_first_column, value=epoch, style="index"))
+            cells = [Cell(row, self.epoch_first_column, value=epoch, style="index")]
             for column in self.epoch_columns:
-                formula = self.resolve(column.template(variant, epoch), epoch, row, in_epoch_table=True)
                 cached = epoch_values[column.name][epoch - 1] if column.name in epoch_values else None
-                cells.append(Cell(row, self.epoch_positions[column.name], formula=formula, value=cached))
-        return cells
+                cells.append(self._formula_cell(column.template(variant, epoch), epoch, row,
+                                                self.epoch_positions[column.name], cached, "number",
+                                                in_epoch_table=True))
+            yield row, cells
+
+    def _formula_cell(self, template: str, epoch: int, row: int, column: int, cached: Any, style: str,
+                      in_epoch_table: bool = False) -> Cell:
+        compiled, makers = self._template(template, epoch, row, in_epoch_table)
+        formula = compiled.fill([make(epoch, row) for make in makers])
+        return Cell(row, column, formula=formula, value=cached, style=style, shape=compiled.text)
 
 
 def column_widths(table: StepTable) -> dict[int, float]:
