@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+import zipfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +18,7 @@ from .manifest import MANIFEST_SHEET, read_manifest
 from .sheets import BUILDERS
 from .variants import VARIANTS, known_variant
 from .workbook import WorkbookSpec, build_workbook
-from .writer import part_digest, read_parts, save
+from .writer import part_digest, save
 from .xlsx.reader import read_workbook
 
 _FINGERPRINT = re.compile(r"[0-9a-f]{64}")  # as :func:`xlgen.writer.part_digest` writes it
@@ -108,15 +110,16 @@ def _not_ours_to_overwrite(path: Path) -> str | None:
     if not path.exists():
         return None
     try:
-        parts = read_parts(path)
         workbook = read_workbook(path, sheets=[MANIFEST_SHEET])
         manifest = read_manifest(workbook)
+        manifest_part = workbook.sheets[MANIFEST_SHEET].member
+        with zipfile.ZipFile(path) as archive:  # each part read in pieces: a long sheet's XML is large
+            parts = {info.filename: partial(archive.open, info) for info in archive.infolist()}
+            matches = (manifest is not None and manifest_part is not None
+                       and _FINGERPRINT.fullmatch(manifest.fingerprint) is not None
+                       and part_digest(parts, manifest_part, manifest.fingerprint) == manifest.fingerprint)
     except Exception:  # unreadable, not a workbook: not ours to overwrite
         manifest = None
     if manifest is None:
         return f"{path}: exists and was not built by xlgen"
-    manifest_part = workbook.sheets[MANIFEST_SHEET].member
-    if (manifest_part is None or not _FINGERPRINT.fullmatch(manifest.fingerprint)
-            or part_digest(parts, manifest_part, manifest.fingerprint) != manifest.fingerprint):
-        return f"{path}: edited since xlgen built it"
-    return None
+    return None if matches else f"{path}: edited since xlgen built it"
