@@ -25,7 +25,8 @@ def test_every_compression_but_stored_and_deflate_is_refused(capsys, tmp_path, m
 @pytest.mark.parametrize("part, old, new, words", [
     ("xl/workbook.xml", b'<definedName name="lr">', b'<definedName name="lr" localSheetId="7">',
      "local to sheet number '7', which the workbook does not have (it has 2 sheets"),
-    (SHEET, b'<c r="A1" s="1" t="s"><v>0</v></c>', b'<c r="A1" s="1" t="s"><v>99999</v></c>',
+    (SHEET, '<c r="A1" s="1" t="inlineStr"><is><t>Basic SGD: online gradient descent on y = a·x + b</t></is></c>'
+     .encode(), b'<c r="A1" s="1" t="s"><v>99999</v></c>',
      "sheet 'basic-sgd': cell A1: shared string '99999' does not exist"),
 ])
 def test_indexes_past_the_end_are_refused(capsys, tmp_path, part, old, new, words):

@@ -94,7 +94,7 @@ MANIFEST = "xl/worksheets/sheet2.xml"
 
 def test_a_manifest_variant_with_line_breaks_forges_no_line(capsys, tmp_path):
     forged = "plain&#10;PASS   other.xlsx  basic-sgd/plain  fast  1 cells&#13;&#10;&#27;[1A"
-    path = edited(tmp_path, MANIFEST, b'<c r="B5" t="s"><v>52</v></c>',
+    path = edited(tmp_path, MANIFEST, b'<c r="B5" t="inlineStr"><is><t>plain</t></is></c>',
                   f'<c r="B5" t="inlineStr"><is><t>{forged}</t></is></c>'.encode())
     report, junit = tmp_path / "report.json", tmp_path / "report.xml"
     code, out, err = run(capsys, "check", path, "--json", report, "--junit", junit)
