@@ -117,3 +117,21 @@ def test_missing_requested_sheet(tmp_path):
 
     with pytest.raises(XlgenError, match="no sheet named 'T'"):
         get_engine("fast").evaluate(path, [Range("T", 1, 1, 1, 1)])
+
+
+def test_an_evaluation_leaves_the_garbage_collector_as_it_found_it(tmp_path):
+    import gc
+
+    from xlgen.formula.evaluator import WorkbookEvaluator
+
+    path = _write(tmp_path / "gc.xlsx", {"S!A1": 2.0, **{f"S!B{row}": f"=A1*{row}" for row in range(1, 50)}})
+    evaluator = WorkbookEvaluator(path)
+    assert evaluator.evaluate([parse_range("S!B1:B3")]) == [[2.0, 4.0, 6.0]]
+    assert gc.isenabled() and gc.get_freeze_count() == 0  # what was read is collectable again
+    gc.freeze()  # someone else's freeze is left alone
+    try:
+        frozen = gc.get_freeze_count()
+        assert WorkbookEvaluator(path).evaluate([parse_range("S!B4:B4")]) == [[8.0]]
+        assert gc.isenabled() and gc.get_freeze_count() == frozen
+    finally:
+        gc.unfreeze()

@@ -47,4 +47,4 @@ class RowTemplate:
         """The text of the formula written in ``row``."""
         if self.same is not None:
             return self.format % ((row + self.same,) * self.count)
-        return self.format % tuple([row + offset for offset in self.offsets])
+        return self.format % tuple(map(row.__add__, self.offsets))

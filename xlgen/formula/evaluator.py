@@ -23,7 +23,9 @@ workbook does not have is ``#REF!``.
 from __future__ import annotations
 
 import bisect
+import gc
 import sys
+from contextlib import contextmanager
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -108,6 +110,7 @@ class WorkbookEvaluator:
         self._programs: dict = {}  # block shape -> its compiled row loop (see compiler.BlockRunner)
         self._running: set[int] = set()
         self._in_progress: set[tuple[str, int, int]] = set()
+        self._freezing = False  # an evaluation is running that unfreezes what _bulk froze
         self.budget = Budget()
 
     # -- the evaluation -------------------------------------------------------------------------
@@ -122,6 +125,10 @@ class WorkbookEvaluator:
             targets.append((sheet, target))
         limit = sys.getrecursionlimit()
         sys.setrecursionlimit(max(limit, _RECURSION_LIMIT))
+        # Sheets read meanwhile stay out of the collector's passes until the outermost evaluation ends (_bulk),
+        # unless someone else froze objects (their freeze is theirs to undo).
+        outer = not self._freezing and gc.isenabled() and gc.get_freeze_count() == 0
+        self._freezing = self._freezing or outer
         try:
             units = [unit for sheet, t in targets
                      for unit in self._units_in(sheet, t.first_row, t.first_column, t.last_row, t.last_column)]
@@ -132,6 +139,9 @@ class WorkbookEvaluator:
             raise type(error)(f"{self.path}: {error}") from None
         finally:
             sys.setrecursionlimit(limit)
+            if outer:
+                self._freezing = False
+                gc.unfreeze()
 
     def _run(self, unit: object) -> None:
         if type(unit) is Block:
@@ -306,18 +316,23 @@ class WorkbookEvaluator:
     def _state(self, sheet: str) -> _SheetState:
         state = self._states.get(sheet)
         if state is None:
-            state = self._states[sheet] = _SheetState(sheet, self.workbook, formula_values=False)
-            for piece in state.pieces:
-                if piece.area is not None:
-                    height, width = piece.area
-                    for anchor in ((row, piece.column) for row in range(piece.first_row, piece.last_row + 1)):
-                        for i in range(height):
-                            for j in range(width):
-                                if i or j:
-                                    state.members[(anchor[0] + i, anchor[1] + j)] = anchor
-            state.pieces, state.blocks = find_blocks(sheet, state.pieces,
-                                                     lambda tree: self._tree_specs(sheet, tree))
-            state.index()
+            with _bulk(freeze=self._freezing):
+                state = self._new_state(sheet)
+        return state
+
+    def _new_state(self, sheet: str) -> _SheetState:
+        state = self._states[sheet] = _SheetState(sheet, self.workbook, formula_values=False)
+        for piece in state.pieces:
+            if piece.area is not None:
+                height, width = piece.area
+                for anchor in ((row, piece.column) for row in range(piece.first_row, piece.last_row + 1)):
+                    for i in range(height):
+                        for j in range(width):
+                            if i or j:
+                                state.members[(anchor[0] + i, anchor[1] + j)] = anchor
+        state.pieces, state.blocks = find_blocks(sheet, state.pieces,
+                                                 lambda tree: self._tree_specs(sheet, tree))
+        state.index()
         return state
 
     def sheet_name(self, text: str) -> str | None:
@@ -510,6 +525,26 @@ class WorkbookEvaluator:
                 found.append(self.value(sheet, row, column))
                 row += 1
         return found
+
+
+@contextmanager
+def _bulk(freeze: bool):
+    """Reading a sheet without the cyclic garbage collector, then (``freeze``) leaving what was read out of its
+    later passes.
+
+    A large sheet is millions of objects (cells, runs, trees) and no reference cycles; as they pile up, each
+    pass of the collector would walk all of them again (about a seventh of a 100,000-row check). The
+    evaluation that froze them unfreezes them when it ends (:meth:`WorkbookEvaluator.evaluate`).
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+            if freeze:
+                gc.freeze()
 
 
 def _shape(block: Block) -> tuple:
