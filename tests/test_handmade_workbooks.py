@@ -13,7 +13,7 @@ from __future__ import annotations
 import importlib.util
 import math
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
@@ -38,6 +38,7 @@ class Handmade:
     cell: str
     right: str  # part of the cell's formula, and what the learner wrote instead
     wrong: str
+    spec_name: str = ""  # the spec's file name without .toml, when it is not the workbook's
 
     @property
     def path(self) -> Path:
@@ -45,7 +46,7 @@ class Handmade:
 
     @property
     def spec(self) -> Path:
-        return self.path.with_suffix(".toml")
+        return HANDMADE / f"{self.spec_name or self.path.stem}.toml"
 
 
 WORKBOOKS = [
@@ -67,8 +68,13 @@ WORKBOOKS = [
     Handmade("sgd-lambda.xlsx", "basic-sgd", 8 * 29, "SGD with LAMBDA", "I14", "G14", "H14"),
     # 9 × 29; the step divides by this row's mean square instead of the previous row's.
     Handmade("rmsprop-libreoffice.xlsx", "rmsprop", 9 * 29, "RMSProp", "J20", "SQRT(H19)", "SQRT(H20)"),
+    # One workbook, two lessons. 6 × 29: no new b column, the next row's b is the update; a steps with de/db.
+    Handmade("lesson-two-sheets.xlsx", "basic-sgd", 6 * 29, "basic", "B10", "F9", "E9", "lesson-two-sheets-basic"),
+    # 10 × 29; the average of de/da forgets the dampening.
+    Handmade("lesson-two-sheets.xlsx", "momentum", 10 * 29, "momentum", "G15", "(1-$B$2)*E15", "E15",
+             "lesson-two-sheets-momentum"),
 ]
-IDS = [workbook.path.stem for workbook in WORKBOOKS]
+IDS = [workbook.spec.stem for workbook in WORKBOOKS]
 
 
 def check(capsys, path: Path, *options: str) -> tuple[int, str]:
@@ -131,26 +137,67 @@ def test_committed_workbooks_are_what_the_script_makes(tmp_path):
             assert parts and all(made.read(part) == kept.read(part) for part in parts), file
 
 
+
+
+# Mistakes in the first row of a table: every later cell inherits them, so no column of the sheet has the
+# reference's values, and the check must still name the cell where the mistake is.
+FIRST_ROW = [
+    replace(WORKBOOKS[0], cell="H6", right="-F6*lr", wrong="+F6*lr"),
+    # the prediction reads y instead of x
+    replace(WORKBOOKS[3], cell="E8", right="*A8", wrong="*B8"),
+    # the first average of de/db takes de/da
+    replace(WORKBOOKS[4], cell="J12", right="*H12", wrong="*I12"),
+]
+
+# The drafted spec goes wrong here (see each reason); these cases wait for the drafting to handle them.
+DRAFTING_FAILS = {
+    ("check", "lesson-two-sheets-basic"): "new_b and new_a, absent from sheet basic, are drafted from sheet "
+                                          "momentum by header, so a correct workbook fails",
+    ("spec", "lesson-two-sheets-basic"): "new_b and new_a drafted from sheet momentum",
+    ("planted", "lesson-two-sheets-basic"): "new_b and new_a drafted from sheet momentum",
+    ("planted", "lesson-two-sheets-momentum"): "with a mistake in sheet momentum, momentum is drafted on sheet "
+                                               "basic (mom = the zero start cell: momentum without momentum)",
+    ("first row", "momentum-let"): "with a wrong first prediction, y is drafted as x's column and b0 as the "
+                                   "average's start, and the first mismatch is named at b",
+    ("first row", "momentum-title-helper"): "with a wrong first average, grad_avg_b is not found (exit 2): "
+                                            "its header 'momentum de/db' does not name it",
+}
+
+
+def drafted(test: str, cases: list[Handmade]) -> list:
+    prefix = "first-row-" if test == "first row" else ""
+    return [pytest.param(case, id=f"{prefix}{case.spec.stem}") for case in cases
+            if (test, case.spec.stem) not in DRAFTING_FAILS]
+
+
+@pytest.mark.parametrize("workbook", FIRST_ROW, ids=[f"first-row-{case.spec.stem}" for case in FIRST_ROW])
+def test_first_row_mistake_is_named(workbook, capsys, tmp_path):
+    wrong = planted(workbook, tmp_path / workbook.file)
+    code, out = check(capsys, wrong, "--spec", str(workbook.spec))
+    assert code == 1, out
+    assert names_first_mismatch(out, workbook.sheet, workbook.cell), out
+
+
 # ---------------------------------------------------------------- with the spec drafted from the workbook alone
 
 
-@pytest.mark.parametrize("workbook", WORKBOOKS, ids=IDS)
+@pytest.mark.parametrize("workbook", drafted("check", WORKBOOKS))
 def test_checks_with_the_experiment_alone(workbook, capsys):
     code, out = check(capsys, workbook.path, "--experiment", workbook.experiment)
     assert code == 0, out
     assert f"PASS   {workbook.path}  {workbook.experiment}/" in out, out
 
 
-@pytest.mark.parametrize("workbook", WORKBOOKS, ids=IDS)
+@pytest.mark.parametrize("workbook", drafted("spec", WORKBOOKS))
 def test_drafted_spec_finds_every_quantity_of_the_hand_written_one(workbook, capsys, tmp_path):
-    """The draft puts each quantity where the hand-written spec does, and reads each input from the same cells
-    (or from cells that copy them)."""
+    """The draft puts each quantity where the hand-written spec does (which names every quantity the sheet
+    has), and reads each input from the same cells (or from cells that copy them)."""
     drafted = tmp_path / "drafted.toml"
     code = main(["spec", str(workbook.path), "--experiment", workbook.experiment, "--out", str(drafted)])
     out = capsys.readouterr().out
     assert code == 0, out
     hand, draft = load_spec(workbook.spec), load_spec(drafted)
-    assert {name: str(cells) for name, cells in draft.quantities.items() if name in hand.quantities} == {
+    assert {name: str(cells) for name, cells in draft.quantities.items()} == {
         name: str(cells) for name, cells in hand.quantities.items()}, drafted.read_text()
     inputs = {name: value for name, value in hand.params.items() if isinstance(value, Range)}
     wrong = [name for name, cells in inputs.items() if not reads(workbook.path, draft.params.get(name), cells)]
@@ -168,7 +215,7 @@ def reads(path: Path, drafted, cells: Range) -> bool:
                for copy, cell in zip(drafted.cells(), cells.cells()))
 
 
-@pytest.mark.parametrize("workbook", WORKBOOKS, ids=IDS)
+@pytest.mark.parametrize("workbook", drafted("planted", WORKBOOKS) + drafted("first row", FIRST_ROW))
 def test_planted_mistake_is_named_with_the_experiment_alone(workbook, capsys, tmp_path):
     wrong = planted(workbook, tmp_path / workbook.file)
     code, out = check(capsys, wrong, "--experiment", workbook.experiment)

@@ -323,6 +323,48 @@ def sgd_lambda(path: Path) -> None:
     book.save(path)
 
 
+def lesson_two_sheets(path: Path) -> None:
+    """One workbook for the lesson, as graddesc is: the data on "data", basic SGD on "basic" and momentum on
+    "momentum", both reading the data sheet, each with its own inputs at the top; one epoch each."""
+    book = Workbook()
+    data = book.active
+    data.title = "data"
+    data["A1"], data["B1"] = "x", "y"
+    for i, (x, y) in enumerate(zip(X, Y)):
+        data[f"A{i + 2}"], data[f"B{i + 2}"] = x, y
+    basic = book.create_sheet("basic")
+    basic["A1"], basic["B1"], basic["A2"], basic["B2"], basic["A3"], basic["B3"] = "lr", 0.0001, "b", 1, "a", 1
+    for column, header in zip("ABCDEFG", ["b", "a", "prediction", "err²", "de/db", "de/da", "error"]):
+        basic[f"{column}5"] = header
+    momentum = book.create_sheet("momentum")
+    momentum["A1"], momentum["B1"], momentum["A2"], momentum["B2"] = "lr", 0.0001, "mom", 0.9
+    momentum["A3"], momentum["B3"], momentum["A4"], momentum["B4"] = "b", 1, "a", 1
+    for column, header in zip("ABCDEFGHIJ", ["b", "a", "prediction", "de/db", "de/da", "avg de/db", "avg de/da",
+                                            "new b", "new a", "err²"]):
+        momentum[f"{column}6"] = header
+    momentum["F7"], momentum["G7"] = 0, 0
+    for i in range(N):
+        d, r, m = i + 2, 6 + i, 8 + i
+        x, y = f"data!A{d}", f"data!B{d}"
+        basic[f"A{r}"], basic[f"B{r}"] = ("=B2", "=B3") if i == 0 else (f"=A{r - 1}-E{r - 1}*$B$1",
+                                                                       f"=B{r - 1}-F{r - 1}*$B$1")
+        basic[f"C{r}"] = f"=A{r}+B{r}*{x}"
+        basic[f"D{r}"] = f"=({y}-C{r})^2"
+        basic[f"E{r}"] = f"=2*(C{r}-{y})"
+        basic[f"F{r}"] = f"=E{r}*{x}"
+        basic[f"G{r}"] = f"=SQRT(D{r})"
+        momentum[f"A{m}"], momentum[f"B{m}"] = ("=B3", "=B4") if i == 0 else (f"=H{m - 1}", f"=I{m - 1}")
+        momentum[f"C{m}"] = f"=A{m}+B{m}*{x}"
+        momentum[f"D{m}"] = f"=2*(C{m}-{y})"
+        momentum[f"E{m}"] = f"=D{m}*{x}"
+        momentum[f"F{m}"] = f"=F{m - 1}*$B$2+(1-$B$2)*D{m}"
+        momentum[f"G{m}"] = f"=G{m - 1}*$B$2+(1-$B$2)*E{m}"
+        momentum[f"H{m}"] = f"=A{m}-F{m}*$B$1"
+        momentum[f"I{m}"] = f"=B{m}-G{m}*$B$1"
+        momentum[f"J{m}"] = f"=({y}-C{m})^2"
+    book.save(path)
+
+
 def rmsprop_sheet(path: Path) -> None:
     """RMSProp, one epoch, as the graddesc sheet computes it (the step divides by the previous row's mean
     square, no eps), the mean squares before the updates, starting from 1000 in a row above the table."""
@@ -371,6 +413,7 @@ WORKBOOKS = {
     "fastai-sgd-forum.xlsx": fastai_sgd_forum,
     "adam-per-parameter.xlsx": adam_per_parameter,
     "sgd-lambda.xlsx": sgd_lambda,
+    "lesson-two-sheets.xlsx": lesson_two_sheets,
 }
 
 
