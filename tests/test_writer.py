@@ -82,3 +82,21 @@ def test_a_template_goes_to_storage_form_once_and_is_filled_row_by_row():
     assert table.formula(template, 1, 11) == "_xlfn.LET(_xlpm.g, C11, D10 - lr*_xlpm.g)"
     assert table.formula(template, 1, 12) == "_xlfn.LET(_xlpm.g, C12, D11 - lr*_xlpm.g)"
     assert len(table._templates) == 1
+
+
+def test_a_build_that_fails_leaves_no_temporary_files(tmp_path, monkeypatch):
+    import tempfile
+
+    import pytest
+
+    from xlgen import workbook
+    from xlgen.builder import workbook_bytes
+
+    def fail(*args, **kwargs):
+        raise RuntimeError("stopped")
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    monkeypatch.setattr(workbook, "write_manifest", fail)
+    with pytest.raises(RuntimeError, match="stopped"):
+        workbook_bytes("momentum-sin", "plain")
+    assert list(tmp_path.iterdir()) == []
