@@ -31,7 +31,8 @@ from .experiments import get_experiment
 from .header_words import header_strength
 from .lengths import length_parameters
 from .sheet_layout import Column, layout_of
-from .spec_search import Candidate, Search, matches
+from .sheet_values import matches
+from .spec_search import Candidate, Search
 from .xlsx.reader import read_workbook
 
 STRONG = 3  # matching cells that make values evidence (fewer can be chance: a and b both start at 1)
@@ -102,7 +103,7 @@ def draft_spec(path: str | Path, experiment_name: str) -> Draft:
 def _assign_quantities(search: Search, table, chosen: dict[str, Candidate], draft: Draft) -> dict[str, Range]:
     """Each step quantity's cells: the window whose values match most, then the header, then unused."""
     experiment = search.experiment
-    windows, matrix = search.windows(len(table))
+    windows, matrix = search.values.windows(len(table))
     data = {c.range for c in chosen.values() if c.range is not None}
     used: set[tuple[str, int]] = set()
     assigned: dict[str, Range] = {}
@@ -163,10 +164,10 @@ def _epoch_quantities(search: Search, table, assigned: dict[str, Range], draft: 
         if quantity.name not in per_epoch.columns:
             continue
         expected = np.asarray(per_epoch[quantity.name], dtype=float)
-        found = [cells for cells in search.cell_windows(len(expected))
+        found = [cells for cells in search.values.cell_windows(len(expected))
                  if not any((cells.sheet, row, cells.first_column) in taken
                             for row in range(cells.first_row, cells.last_row + 1))
-                 and matches(search.values_of(cells)[None, :], expected)[0] == len(expected)]
+                 and matches(search.values.of(cells)[None, :], expected)[0] == len(expected)]
         if not found:
             draft.missing.append(quantity.name)
             continue

@@ -5,8 +5,9 @@ Every parameter has candidates: for the data, the columns of typed numbers
 numbers typed into first rows, and the reference's default; for a length, the
 rows of the formula columns over the length of the data. The workbook is
 evaluated once; each trial runs the reference (a millisecond) and counts, per
-quantity, the cells of the best-matching column. The search changes one
-parameter at a time while that count grows.
+quantity, the cells of the best-matching column (:mod:`xlgen.sheet_values`).
+The search takes the step that makes that count grow most, one parameter at a
+time, or two twins (b0 and a0) together.
 """
 
 from __future__ import annotations
@@ -21,13 +22,12 @@ import numpy as np
 from .cells import Range
 from .errors import XlgenError
 from .first_row import first_row_reads, start_value
-from .formula.evaluator import WorkbookEvaluator
 from .header_words import header_strength, strength
 from .lengths import length_parameters
-from .sheet_layout import Column, Layout
+from .sheet_layout import Layout
+from .sheet_values import SheetValues, best_matches, step_values
 from .xlsx.reader import Workbook
 
-RTOL, ATOL = 1e-9, 1e-12  # as the check holds cells to: weight decay's b·(1 - lr·wd) is not b
 CLIMBS = 30  # steps of the search at most (each changes one input, or two twins)
 MAIN_SHEETS = 3  # sheets a search starts from
 FIRST_ROW_READ = 4  # the cell the first b reads is b at start, above any label (header_words.EXACT is 3)
@@ -43,30 +43,12 @@ class Candidate:
     default: bool = False
 
 
-def matches(matrix: np.ndarray, expected) -> np.ndarray:
-    """Per row of ``matrix`` (one candidate column each), how many cells equal ``expected``'s."""
-    if matrix.shape[0] == 0:
-        return np.zeros(0, dtype=int)
-    return np.isclose(matrix, np.asarray(expected, dtype=float)[None, :], rtol=RTOL, atol=ATOL).sum(axis=1)
-
-
-def step_values(table, names: list[str]) -> np.ndarray:
-    """The columns ``names`` of a reference table (those it has) as rows of a float matrix.
-
-    Read through numpy: a pandas column look-up copies the table's attrs (its per-epoch table) each time.
-    """
-    present = [name for name in names if name in table.columns]
-    if not present:
-        return np.zeros((0, len(table)))
-    return np.asarray(table[present].to_numpy(dtype=float)).T
-
-
 class Search:
     def __init__(self, experiment, workbook: Workbook, layout: Layout):
         self.experiment = experiment
         self.workbook = workbook
         self.layout = layout
-        self.cells = _evaluate(workbook, [c.range() for c in layout.columns] + list(layout.inputs) + layout.formulas)
+        self.values = SheetValues(workbook, layout)
         self.reads: dict[Range, set[Range]] = {}
         literals: set[float] = set()
         for column in layout.columns:
@@ -81,7 +63,6 @@ class Search:
             self.candidates[name] = self._candidates(name, experiment.defaults[name])
         self.base = {name: self.candidates[name] for name in experiment.defaults}  # before first-row credit
         self.candidates = dict(self.base)
-        self._windows: dict[int, tuple[list[tuple[Column, int]], np.ndarray]] = {}
         self._scores: dict[tuple, tuple[float, Any]] = {}
 
     def _headed(self, sheet: str | None) -> dict[str, Range]:
@@ -102,7 +83,7 @@ class Search:
         if isinstance(default, bool):
             cells = [Candidate(value, _quoted(cell), strength(held.labels, name, label), cell)
                      for cell, held in self.layout.inputs.items()
-                     if type(value := self.cells.get((cell.sheet, cell.first_row, cell.first_column))) is bool]
+                     if type(value := self.values.value(cell)) is bool]
             return sorted(cells, key=lambda c: -c.evidence) + [
                 Candidate(default, "true" if default else "false", default=True),
                 Candidate(not default, "false" if default else "true")]
@@ -115,7 +96,7 @@ class Search:
                 if not column.constants and not named or column.range(0, 1) in self.layout.inputs:
                     continue  # data computed by formulas (=2*A2+30) only under a header naming it; a start row
                     # typed above formulas (the averages at start) is no data
-                values = self.values_of(column.range())
+                values = self.values.of(column.range())
                 size = _period(values)
                 if size < 2 or not np.isfinite(values[:size]).all():
                     continue
@@ -127,7 +108,7 @@ class Search:
             return [Candidate(default, None, default=True)]
         found = []
         for cell, held in self.layout.inputs.items():
-            value = self.cells.get((cell.sheet, cell.first_row, cell.first_column))
+            value = self.values.value(cell)
             if type(value) is float and math.isfinite(value):
                 found.append(Candidate(float(value), _quoted(cell), strength(held.labels, name, label), cell))
         found.sort(key=lambda c: -c.evidence)
@@ -190,29 +171,6 @@ class Search:
         self.candidates[name] = [Candidate(c.value, c.text, max(evidence, c.evidence), c.range, c.default)
                                  if c.range == cell else c for c in self.candidates[name]]
 
-    # -- values ---------------------------------------------------------------------------------
-
-    def values_of(self, cells: Range) -> np.ndarray:
-        return np.array([self.cells.get((cells.sheet, row, column), np.nan) for row, column in cells.cells()], dtype=float)
-
-    def windows(self, size: int) -> tuple[list[tuple[Column, int]], np.ndarray]:
-        """The columns that can hold ``size`` steps, at the top and at the bottom, and their values."""
-        if size not in self._windows:
-            windows = [(column, offset) for column in self.layout.columns if column.size >= size
-                       for offset in _offsets(column.size - size)]
-            rows = [self.values_of(column.range(offset, size)) for column, offset in windows]
-            self._windows[size] = (windows, np.array(rows).reshape(len(windows), size))
-        return self._windows[size]
-
-    def cell_windows(self, size: int) -> list[Range]:
-        """Every run of ``size`` cells down a column (or every lone formula cell, for one), typed numbers left out."""
-        found = [column.range(offset, size) for column in self.layout.columns
-                 if column.size >= size and not column.constants for offset in range(column.size - size + 1)]
-        found += list(self.layout.formulas) if size == 1 else []
-        typed = {(cell.sheet, cell.first_row, cell.first_column) for cell in self.layout.inputs}
-        return [cells for cells in found if not any((cells.sheet, row, cells.first_column) in typed
-                                                    for row in range(cells.first_row, cells.last_row + 1))]
-
     def score(self, chosen: dict[str, Candidate]) -> tuple[float, Any]:
         """How many sheet cells the reference run with ``chosen`` matches (best column per quantity)."""
         key = tuple(sorted((name, candidate.text, repr(candidate.value)[:200]) for name, candidate in chosen.items()))
@@ -222,12 +180,8 @@ class Search:
             except Exception:  # a candidate the reference cannot run with (a length of zero, data too short)
                 self._scores[key] = (-1.0, None)
                 return self._scores[key]
-            _, matrix = self.windows(len(table))
-            expected = step_values(table, [q.name for q in self.experiment.quantities])
-            total = 0
-            if matrix.shape[0] and expected.shape[0]:
-                found = np.isclose(matrix[None, :, :], expected[:, None, :], rtol=RTOL, atol=ATOL).sum(axis=2)
-                total = int(found.max(axis=1).sum())
+            _, matrix = self.values.windows(len(table))
+            total = best_matches(matrix, step_values(table, [q.name for q in self.experiment.quantities]))
             self._scores[key] = (float(total), table)
         return self._scores[key]
 
@@ -318,31 +272,6 @@ class Search:
 def _named(candidate: Candidate) -> tuple[int, bool]:
     """How well the sheet names a candidate: where values tie, the better named one wins."""
     return candidate.evidence, candidate.range is not None
-
-
-def _evaluate(workbook: Workbook, ranges: list[Range]) -> dict[tuple[str, int, int], float]:
-    """Every cell of ``ranges`` as a number (NaN where it is not one), the workbook evaluated once."""
-    evaluator = WorkbookEvaluator(workbook.path)
-    found: dict[tuple[str, int, int], float] = {}
-    try:
-        batches = [(ranges, evaluator.evaluate(ranges))]
-    except XlgenError:  # one column the engine cannot evaluate: the others still count
-        batches = []
-        for cells in ranges:
-            try:
-                batches.append(([cells], evaluator.evaluate([cells])))
-            except XlgenError:
-                continue
-    for group, values in batches:
-        for cells, cell_values in zip(group, values):
-            for (row, column), value in zip(cells.cells(), cell_values):
-                found[(cells.sheet, row, column)] = value if type(value) in (float, bool) else math.nan
-    return found
-
-
-def _offsets(spare: int) -> list[int]:
-    """Where ``spare`` extra cells of a column go: above the steps (a start row) or below (a summary)."""
-    return sorted({0, min(1, spare), max(spare - 1, 0), spare})
 
 
 def _period(values: np.ndarray) -> int:
