@@ -128,6 +128,33 @@ def test_a_workbook_that_keeps_the_evaluator_busy_times_out(tmp_path, capsys):
     assert "is not an .xlsx workbook" in rows["essay.xlsx"]["reason"]
 
 
+@pytest.mark.parametrize("signal_name, code", [("SIGINT", 130), ("SIGTERM", 143)])
+def test_ctrl_c_stops_the_workers_at_once(tmp_path, signal_name, code):
+    """Six workbooks of a million LAMBDA calls each, one worker: interrupted during the first, the check
+    ends without checking the five still queued, and writes no gradebook."""
+    import signal
+
+    folder = tmp_path / "class"
+    folder.mkdir()
+    plant_formula_over_value(ROOT / "workbooks" / "basic-sgd.xlsx", folder / "busy-0.xlsx", "basic-sgd", "B5",
+                             "EXPF(19)*0+0.0001", EXPF)
+    for index in range(1, 6):
+        shutil.copy(folder / "busy-0.xlsx", folder / f"busy-{index}.xlsx")
+    gradebook = tmp_path / "grades.csv"
+    child = subprocess.Popen([sys.executable, "-m", "xlgen.cli", "check", str(folder), "--jobs", "1",
+                              "--gradebook", str(gradebook)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True, cwd=ROOT)
+    try:
+        time.sleep(3)  # the pool has started and the worker is in the first workbook
+        child.send_signal(getattr(signal, signal_name))
+        out, err = child.communicate(timeout=20)  # the queued workbooks would take far longer than this
+    finally:
+        child.kill()
+    assert child.returncode == code, err
+    assert err.splitlines()[-1] in ("xlgen: interrupted", "xlgen: terminated")
+    assert not gradebook.exists()
+
+
 def test_a_folder_check_runs_in_as_many_processes_as_cores(submissions, monkeypatch, capsys):
     import xlgen.workers
 

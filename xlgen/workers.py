@@ -65,33 +65,41 @@ def check_in_processes(paths: Sequence[Path], options: CheckOptions, jobs: int,
                        timeout: float = TIMEOUT) -> list[WorkbookResult]:
     """Check ``paths`` in ``jobs`` worker processes, each workbook within ``timeout`` seconds; results in the
     order of ``paths``. ``done(index, result)`` is called as each workbook finishes."""
-    from concurrent.futures import TimeoutError as FutureTimeout
     from concurrent.futures import as_completed
 
-    from pebble import ProcessExpired, ProcessPool
+    from pebble import ProcessPool
 
     results: list[WorkbookResult | None] = [None] * len(paths)
     with ProcessPool(max_workers=max(1, min(jobs, len(paths))), context=_context()) as pool:
-        futures = {pool.schedule(worker, (path, options), timeout=timeout): index
-                   for index, path in enumerate(paths)}
-        for future in as_completed(futures):
-            index = futures[future]
-            path = paths[index]
-            try:
-                result = future.result()
-            except FutureTimeout:
-                result = _failed(path, options, f"{path}: timed out after {timeout:g} s")
-            except ProcessExpired:
-                result = _failed(path, options,
-                                 f"{path}: the process checking it stopped (it crashed or ran out of memory)")
-            except Exception as error:  # raised outside the check (a result too big to send back)
-                from .errors import one_line
-
-                result = _failed(path, options, one_line(path, error))
-            results[index] = result
-            if done:
-                done(index, result)
+        try:
+            futures = {pool.schedule(worker, (path, options), timeout=timeout): index
+                       for index, path in enumerate(paths)}
+            for future in as_completed(futures):
+                index = futures[future]
+                results[index] = _result_of(future, paths[index], options, timeout)
+                if done:
+                    done(index, results[index])
+        except BaseException:  # Ctrl-C, SIGTERM: the workers stop now, not after the files still queued
+            pool.stop()
+            raise
     return results  # type: ignore[return-value]
+
+
+def _result_of(future, path: Path, options: CheckOptions, timeout: float) -> WorkbookResult:
+    from concurrent.futures import TimeoutError as FutureTimeout
+
+    from pebble import ProcessExpired
+
+    try:
+        return future.result()
+    except FutureTimeout:
+        return _failed(path, options, f"{path}: timed out after {timeout:g} s")
+    except ProcessExpired:
+        return _failed(path, options, f"{path}: the process checking it stopped (it crashed or ran out of memory)")
+    except Exception as error:  # raised outside the check (a result too big to send back)
+        from .errors import one_line
+
+        return _failed(path, options, one_line(path, error))
 
 
 def _failed(path: Path, options: CheckOptions, reason: str) -> WorkbookResult:
