@@ -479,10 +479,12 @@ class WorkbookEvaluator:
     def values(self, ref: Ref) -> list[list[object]]:
         if ref.last_row < ref.first_row or ref.last_column < ref.first_column:
             return []
-        value = self.value
-        sheet = ref.sheet
-        return [[value(sheet, r, c) for c in range(ref.first_column, ref.last_column + 1)]
-                for r in range(ref.first_row, ref.last_row + 1)]
+        # A column at a time: a block's rows are a list slice (SUM(H11:H39) of a filled-down column).
+        columns = [self.column_values(ref.sheet, c, ref.first_row, ref.last_row)
+                   for c in range(ref.first_column, ref.last_column + 1)]
+        if len(columns) == 1:
+            return [[value] for value in columns[0]]
+        return [list(row) for row in zip(*columns)]
 
     def limit(self, ref: Ref) -> Ref:
         state = self._state(ref.sheet)
@@ -519,7 +521,10 @@ class WorkbookEvaluator:
             if piece is not None and piece.block is not None and piece.block.outputs:
                 block = piece.block
                 end = min(last_row, block.last_row)
-                found += block.outputs[column][row - block.first_row:end - block.first_row + 1]
+                part = block.outputs[column][row - block.first_row:end - block.first_row + 1]
+                if NOT_COMPUTED in part:  # read while the block runs: value() says where the loop is
+                    part = [self.value(sheet, r, column) for r in range(row, end + 1)]
+                found += part
                 row = end + 1
             else:
                 found.append(self.value(sheet, row, column))
