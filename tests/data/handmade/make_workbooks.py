@@ -4,12 +4,12 @@ None of them is in xlgen's layout and none carries a manifest: data on another
 sheet, columns in another order, human headers, helper columns, title rows, LAMBDA names,
 LET cells, defined names for the learning rate, a sheet saved by LibreOffice.
 They are written cell by cell with openpyxl, formulas stored as Excel stores
-them (``_xlfn.LET``, ``_xlpm.``); ``rmsprop-libreoffice.xlsx`` is then opened
-and saved by LibreOffice, so that it carries the cached values an application
-writes. Each workbook has a spec beside it (``NAME.toml``) saying where its
+them (``_xlfn.LET``, ``_xlpm.``); the ``*-libreoffice.xlsx`` ones are then
+opened and saved by LibreOffice, so that they carry the cached values (and the
+formula text) an application writes. Each workbook has a spec beside it (``NAME.toml``) saying where its
 quantities are. The committed .xlsx files are what the tests read.
 
-    python tests/data/handmade/make_workbooks.py      # needs soffice for the LibreOffice one
+    python tests/data/handmade/make_workbooks.py      # needs soffice for the LibreOffice ones
 """
 
 from __future__ import annotations
@@ -416,14 +416,20 @@ WORKBOOKS = {
     "lesson-two-sheets.xlsx": lesson_two_sheets,
 }
 
+SAVED_BY_LIBREOFFICE = {
+    "rmsprop-libreoffice.xlsx": rmsprop_sheet,
+    "momentum-let-libreoffice.xlsx": momentum_let,  # LET as LibreOffice stores it
+}
+
 
 def make(folder: Path = HERE) -> None:
     for file, write in WORKBOOKS.items():
         write(folder / file)
-    with tempfile.TemporaryDirectory() as scratch:
-        source = Path(scratch) / "rmsprop-libreoffice.xlsx"
-        rmsprop_sheet(source)
-        saved_by_libreoffice(source, folder / source.name)
+    for file, write in SAVED_BY_LIBREOFFICE.items():
+        with tempfile.TemporaryDirectory() as scratch:
+            source = Path(scratch) / file
+            write(source)
+            saved_by_libreoffice(source, folder / file)
 
 
 if __name__ == "__main__":
