@@ -76,6 +76,10 @@ WORKBOOKS = [
     # momentum-let.xlsx as LibreOffice saves it: its LET text and cached values; the same mistake.
     Handmade("momentum-let-libreoffice.xlsx", "momentum", 10 * 29 + 1, "Momentum", "H20", "*F20", "*G20",
              "momentum-let"),
+    # 6 × 29; the learning rate mistyped in one row.
+    Handmade("sgd-lr-in-formulas.xlsx", "basic-sgd", 6 * 29, "sgd", "C12", "*0.0001", "*0.001"),
+    # 7 × 29; one update goes up the gradient.
+    Handmade("sgd-updates-only.xlsx", "basic-sgd", 7 * 29, "fit", "F15", "-D15", "+D15"),
     # One workbook, two lessons. 6 × 29: no new b column, the next row's b is the update; a steps with de/db.
     Handmade("lesson-two-sheets.xlsx", "basic-sgd", 6 * 29, "basic", "B10", "F9", "E9", "lesson-two-sheets-basic"),
     # 10 × 29; the average of de/da forgets the dampening.

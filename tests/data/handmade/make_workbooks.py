@@ -365,6 +365,48 @@ def lesson_two_sheets(path: Path) -> None:
     book.save(path)
 
 
+def sgd_lr_in_formulas(path: Path) -> None:
+    """Basic SGD, one epoch, the learning rate typed into the formulas (no cell holds it), the update written
+    into the next row's b and a, the start values to the right of the table."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "sgd"
+    for column, header in zip("ABCDEFGH", ["x", "y", "b", "a", "pred", "dE/db", "dE/da", "sq err"]):
+        sheet[f"{column}1"] = header
+    sheet["K1"], sheet["L1"], sheet["K2"], sheet["L2"] = "b start", 1, "a start", 1
+    for i, (x, y) in enumerate(zip(X, Y)):
+        r = 2 + i
+        sheet[f"A{r}"], sheet[f"B{r}"] = x, y
+        sheet[f"C{r}"], sheet[f"D{r}"] = ("=L1", "=L2") if i == 0 else (f"=C{r - 1}-F{r - 1}*0.0001",
+                                                                       f"=D{r - 1}-G{r - 1}*0.0001")
+        sheet[f"E{r}"] = f"=C{r}+D{r}*A{r}"
+        sheet[f"F{r}"] = f"=2*(E{r}-B{r})"
+        sheet[f"G{r}"] = f"=F{r}*A{r}"
+        sheet[f"H{r}"] = f"=(E{r}-B{r})^2"
+    book.save(path)
+
+
+def sgd_updates_only(path: Path) -> None:
+    """Basic SGD, one epoch, each row showing only the updated b and a: the prediction reads the row above,
+    whose b and a are the start values in the "start" row."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "fit"
+    sheet["A1"], sheet["B1"] = "learning rate", 0.0001
+    for column, header in zip("ABCDEFG", ["x", "y", "prediction", "gradient b", "gradient a", "b", "a"]):
+        sheet[f"{column}2"] = header
+    sheet["A3"], sheet["F3"], sheet["G3"] = "start", 1, 1
+    for i, (x, y) in enumerate(zip(X, Y)):
+        r = 4 + i
+        sheet[f"A{r}"], sheet[f"B{r}"] = x, y
+        sheet[f"C{r}"] = f"=F{r - 1}+G{r - 1}*A{r}"
+        sheet[f"D{r}"] = f"=2*(C{r}-B{r})"
+        sheet[f"E{r}"] = f"=D{r}*A{r}"
+        sheet[f"F{r}"] = f"=F{r - 1}-D{r}*$B$1"
+        sheet[f"G{r}"] = f"=G{r - 1}-E{r}*$B$1"
+    book.save(path)
+
+
 def rmsprop_sheet(path: Path) -> None:
     """RMSProp, one epoch, as the graddesc sheet computes it (the step divides by the previous row's mean
     square, no eps), the mean squares before the updates, starting from 1000 in a row above the table."""
@@ -414,6 +456,8 @@ WORKBOOKS = {
     "adam-per-parameter.xlsx": adam_per_parameter,
     "sgd-lambda.xlsx": sgd_lambda,
     "lesson-two-sheets.xlsx": lesson_two_sheets,
+    "sgd-lr-in-formulas.xlsx": sgd_lr_in_formulas,
+    "sgd-updates-only.xlsx": sgd_updates_only,
 }
 
 SAVED_BY_LIBREOFFICE = {
