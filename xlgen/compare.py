@@ -50,8 +50,12 @@ def compare_column(quantity: str, source: Range, values: list[Any], reference: n
                    atol: float) -> QuantityComparison:
     """Every cell of ``values`` against ``reference``: numbers in numpy, the other kinds one by one."""
     count = len(values)
-    numeric = np.fromiter((type(v) is float for v in values), dtype=bool, count=count)
-    number = np.array([v if type(v) is float else math.nan for v in values], dtype=float)
+    if set(map(type, values)) <= {float}:  # the usual case, without a Python step per cell
+        numeric = np.ones(count, dtype=bool)
+        number = np.array(values, dtype=float)
+    else:
+        numeric = np.fromiter((type(v) is float for v in values), dtype=bool, count=count)
+        number = np.array([v if type(v) is float else math.nan for v in values], dtype=float)
     finite = np.isfinite(reference)
     both = numeric & finite
     with np.errstate(invalid="ignore", over="ignore", divide="ignore"):

@@ -30,15 +30,15 @@ class RowTemplate:
     __slots__ = ("format", "offsets", "count", "same")
 
     def __init__(self, text: str, row: int):
+        if "%" in text:
+            text = text.replace("%", "%%")  # neither letters nor digits of a hole
         pieces = _ROW_HOLE.split(text)
-        # split() gives [before, letters, digits, before, letters, digits, ..., after].
-        parts, offsets = [], []
-        for index in range(0, len(pieces) - 1, 3):
-            parts.append(pieces[index].replace("%", "%%") + pieces[index + 1])
-            offsets.append(int(pieces[index + 2]) - row)
-        parts.append(pieces[-1].replace("%", "%%"))
-        self.format = "%d".join(parts)
-        self.offsets = tuple(offsets)
+        # split() gives [before, letters, digits, before, letters, digits, ..., after]; a worksheet row's shape
+        # has dozens of holes, so the parts are put together by map and join, not a Python loop.
+        before, letters, digits = pieces[0::3], pieces[1::3], pieces[2::3]
+        self.format = "%d".join([*map(str.__add__, before, letters), before[-1]])
+        offsets = tuple(map(row.__rsub__, map(int, digits)))
+        self.offsets = offsets
         self.count = len(offsets)
         # Most references in a filled-down column are on one row: one offset for all holes.
         self.same = offsets[0] if offsets and len(set(offsets)) == 1 else None

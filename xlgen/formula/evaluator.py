@@ -512,12 +512,18 @@ class WorkbookEvaluator:
     def column_values(self, sheet: str, column: int, first_row: int, last_row: int) -> list[object]:
         """Values of one column's rows first_row..last_row (block columns are read as list slices)."""
         state = self._state(sheet)
+        constants = state.cells.constants
         found: list[object] = []
         row = first_row
         while row <= last_row:
             piece = state.piece_at(row, column)
-            if piece is None and (row, column) in state.members:
-                piece = state.piece_at(*state.members[(row, column)])
+            if piece is None:
+                anchor = state.members.get((row, column))
+                if anchor is None:  # no formula: what value() would find
+                    found.append(constants.get((row, column)))
+                    row += 1
+                    continue
+                piece = state.piece_at(*anchor)
             if piece is not None and piece.block is not None and piece.block.outputs:
                 block = piece.block
                 end = min(last_row, block.last_row)
