@@ -138,3 +138,10 @@ def test_the_tokenizer_is_openpyxls_file_loaded_alone():
         assert ours == theirs and ours
     with pytest.raises(tokenizer.TokenizerError):
         tokenizer.Tokenizer('="unclosed')
+
+
+@pytest.mark.parametrize("text", ["C11", "$C$11", "C$11", "$C11", "XFD1048576", "XFE1", "A1048577", "A0", "ABC12",
+                                  "E5", "A01", "$A$1048576"])
+def test_a_bare_cell_reads_as_inside_a_formula(text):
+    # A bare reference skips the tokenizer; in parentheses it takes the general path, to the same tree.
+    assert parse(text, 40, 3) == parse(f"({text})", 40, 3)
