@@ -128,7 +128,7 @@ def scan_sheet(path: Path, archive: zipfile.ZipFile, member: str, cells: SheetCe
 
     def scan(text: str, position: int, end: int) -> None:
         nonlocal repeat
-        letters = digits = None
+        letters = digits = cell = None  # the cell being read, for an error message (cell: on a repeated row)
         row = 0
         shape = None  # the row being read cell by cell, its values left out (see _Repeat)
         try:
@@ -152,14 +152,14 @@ def scan_sheet(path: Path, archive: zipfile.ZipFile, member: str, cells: SheetCe
                             for run in repeat.runs:
                                 run.last_row = row
                             for run, last, width in repeat.areas:
-                                letters, digits = cell_name(row, run.column), ""
-                                builder.count_array_cells(width, row, run.column, f"{letters}:{last}{row}")
+                                cell = (row, run.column)
+                                builder.count_array_cells(width, row, run.column, f"{cell_name(*cell)}:{last}{row}")
                             if repeat.constants:
                                 values = _VALUES.findall(text, position, close)
                                 for index, column, kind in repeat.constants:
-                                    letters, digits = cell_name(row, column), ""
+                                    cell = (row, column)
                                     store_constant(row, column, kind, values[index])
-                            position, shape = close, None
+                            position, shape, cell = close, None, None
                         else:
                             repeat = None  # read cell by cell; its shape is kept for the next row at </row>
                     elif shape is not None and text.startswith("</row>", start):
@@ -226,6 +226,8 @@ def scan_sheet(path: Path, archive: zipfile.ZipFile, member: str, cells: SheetCe
                 value = value_of(kind, raw) if formula_values else None
                 add_formula(row, column, formula, options.get("t"), options.get("ref"), options.get("si"), value)
         except (ValueError, XlgenError) as error:  # a value that is not one: name its cell
+            if cell is not None:
+                raise XlgenError(f"cell {cell_name(*cell)}: {error}") from None
             if letters is None:
                 raise
             raise XlgenError(f"cell {letters}{digits}: {error}") from None
