@@ -32,10 +32,9 @@ from .header_words import header_strength
 from .lengths import length_parameters
 from .sheet_layout import Column, layout_of
 from .sheet_values import matches
-from .spec_search import Candidate, Search
+from .spec_search import STRONG, Candidate, Search
 from .xlsx.reader import read_workbook
 
-STRONG = 3  # matching cells that make values evidence (fewer can be chance: a and b both start at 1)
 
 
 @dataclass
@@ -79,18 +78,19 @@ def draft_spec(path: str | Path, experiment_name: str) -> Draft:
     search = Search(experiment, workbook, layout_of(workbook))
     chosen, table = search.best()
     assigned = _assign_quantities(search, table, chosen, Draft(str(path), experiment.name))
-    main_sheet = Counter(r.sheet for r in assigned.values()).most_common(1)[0][0] if assigned else None
+    main_sheet = _main_sheet(assigned)
     search.credit_first_rows(assigned, main_sheet)  # b's column known, the cell its first row reads is b0
-    settled = {name: search.settle(name, chosen, main_sheet) for name in experiment.defaults}
+    lengths = length_parameters(experiment.defaults)  # the search chose them on the whole sheet; kept
+    settled = {name: search.settle(name, chosen, main_sheet) for name in experiment.defaults if name not in lengths}
     for name, (pick, _) in settled.items():
         if pick is None and isinstance(experiment.defaults[name], tuple):
             raise XlgenError(f"{path}: no column of numbers holds the data {name!r} of {experiment.name!r}")
-    chosen = {name: pick or chosen[name] for name, (pick, _) in settled.items()}
-    table = search.score(chosen)[1]
+    chosen = {**chosen, **{name: pick or chosen[name] for name, (pick, _) in settled.items()}}
+    table = search.score(chosen, trial=False)[1]
     draft = Draft(str(path), experiment.name)
     for name, (pick, unsure) in settled.items():
-        if pick is None or name in length_parameters(experiment.defaults):
-            continue  # lengths are read off the rows by the check
+        if pick is None:
+            continue
         draft.params[name] = pick.text
         if unsure:
             draft.comments[f"params.{name}"] = unsure
@@ -125,8 +125,8 @@ def _assign_quantities(search: Search, table, chosen: dict[str, Candidate], draf
             tied = np.flatnonzero(tied_mask)
             how = "same values"
             draft.by_values += 1
-        elif (heads[usable & free] > 0).any():
-            usable &= free
+        elif (heads[usable & free & _on(windows, _main_sheet(assigned))] > 0).any():
+            usable &= free & _on(windows, _main_sheet(assigned))  # a header on another lesson's sheet is not it
             tied = np.flatnonzero(usable & (heads == heads[usable].max()))
             how = "no column has its values; chosen by its header"
         else:
@@ -152,6 +152,15 @@ def _assign_quantities(search: Search, table, chosen: dict[str, Candidate], draf
     draft.columns = {q.name: draft.columns[q.name] for q in experiment.quantities if q.name in draft.columns}
     draft.missing = [q.name for q in experiment.quantities if q.name in draft.missing]
     return assigned
+
+
+def _main_sheet(assigned: dict[str, Range]) -> str | None:
+    """The sheet most quantities found so far are on."""
+    return Counter(r.sheet for r in assigned.values()).most_common(1)[0][0] if assigned else None
+
+
+def _on(windows, sheet: str | None) -> np.ndarray:
+    return np.array([sheet is None or column.sheet == sheet for column, _ in windows], dtype=bool)
 
 
 def _epoch_quantities(search: Search, table, assigned: dict[str, Range], draft: Draft) -> None:

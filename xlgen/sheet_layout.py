@@ -83,8 +83,11 @@ def layout_of(workbook: Workbook) -> Layout:
         texts = {key: value for key, value in constants.items() if isinstance(value, str) and value.strip()}
         in_columns: set[tuple[int, int]] = set()
         starts: list[tuple[tuple[int, int], tuple[str, ...]]] = []
-        for column in sorted({c for _, c in numbers}):
-            rows = sorted(r for r, c in numbers if c == column)
+        by_column: dict[int, list[int]] = {}
+        for row, column in numbers:
+            by_column.setdefault(column, []).append(row)
+        for column in sorted(by_column):
+            rows = sorted(by_column[column])
             start = 0
             for index in range(1, len(rows) + 1):
                 if index == len(rows) or rows[index] != rows[index - 1] + 1:

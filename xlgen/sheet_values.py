@@ -25,7 +25,7 @@ class SheetValues:
         self.layout = layout
         self.cells = _evaluate(workbook, [c.range() for c in layout.columns] + list(layout.inputs)
                                + layout.formulas)
-        self._windows: dict[int, tuple[list[tuple[Column, int]], np.ndarray]] = {}
+        self._windows: dict[tuple[int, str | None], tuple[list[tuple[Column, int]], np.ndarray]] = {}
 
     def value(self, cell: Range) -> object:
         """The value of one cell: a float, a bool (a switch), or NaN."""
@@ -35,19 +35,23 @@ class SheetValues:
         return np.array([self.cells.get((cells.sheet, row, column), np.nan) for row, column in cells.cells()],
                         dtype=float)
 
-    def windows(self, size: int) -> tuple[list[tuple[Column, int]], np.ndarray]:
-        """The columns that can hold ``size`` steps, at the top and at the bottom, and their values."""
-        if size not in self._windows:
-            windows = [(column, offset) for column in self.layout.columns if column.size >= size
+    def windows(self, size: int, sheet: str | None = None) -> tuple[list[tuple[Column, int]], np.ndarray]:
+        """The columns (of ``sheet``, or all) that can hold ``size`` steps, at the top and at the bottom, and
+        their values."""
+        if (size, sheet) not in self._windows:
+            windows = [(column, offset) for column in self.layout.columns
+                       if column.size >= size and sheet in (None, column.sheet)
                        for offset in _offsets(column.size - size)]
             rows = [self.of(column.range(offset, size)) for column, offset in windows]
-            self._windows[size] = (windows, np.array(rows).reshape(len(windows), size))
-        return self._windows[size]
+            self._windows[size, sheet] = (windows, np.array(rows).reshape(len(windows), size))
+        return self._windows[size, sheet]
 
     def cell_windows(self, size: int) -> list[Range]:
-        """Every run of ``size`` formula cells down a column (or every lone formula cell, for one)."""
+        """Every formula cell (for one epoch), or the top and bottom runs of ``size`` cells of the formula
+        columns (an epoch summary per row)."""
         found = [column.range(offset, size) for column in self.layout.columns
-                 if column.size >= size and not column.constants for offset in range(column.size - size + 1)]
+                 if column.size >= size and not column.constants
+                 for offset in (range(column.size) if size == 1 else _offsets(column.size - size))]
         found += list(self.layout.formulas) if size == 1 else []
         typed = {(cell.sheet, cell.first_row, cell.first_column) for cell in self.layout.inputs}
         return [cells for cells in found if not any((cells.sheet, row, cells.first_column) in typed
@@ -67,6 +71,17 @@ def best_matches(matrix: np.ndarray, expected: np.ndarray) -> int:
         return 0
     found = np.isclose(matrix[None, :, :], expected[:, None, :], rtol=RTOL, atol=ATOL).sum(axis=2)
     return int(found.max(axis=1).sum())
+
+
+def distinct_columns(windows: list[tuple[Column, int]], matrix: np.ndarray, expected: np.ndarray,
+                     strong: int) -> int:
+    """How many different columns are the best match (``strong`` cells at least) of some quantity: momentum
+    without momentum matches a plain SGD sheet's cells, but its average only in the column of de/db."""
+    if not matrix.shape[0] or not expected.shape[0]:
+        return 0
+    found = np.isclose(matrix[None, :, :], expected[:, None, :], rtol=RTOL, atol=ATOL).sum(axis=2)
+    best = found.argmax(axis=1)
+    return len({(windows[i][0].sheet, windows[i][0].column) for q, i in enumerate(best) if found[q, i] >= strong})
 
 
 def step_values(table, names: list[str]) -> np.ndarray:

@@ -22,15 +22,16 @@ import numpy as np
 from .cells import Range
 from .errors import XlgenError
 from .first_row import first_row_reads, start_value
-from .header_words import header_strength, strength
+from .header_words import SYNONYM, header_strength, strength
 from .lengths import length_parameters
 from .sheet_layout import Layout
-from .sheet_values import SheetValues, best_matches, step_values
+from .sheet_values import SheetValues, best_matches, distinct_columns, step_values
 from .xlsx.reader import Workbook
 
 CLIMBS = 30  # steps of the search at most (each changes one input, or two twins)
 MAIN_SHEETS = 3  # sheets a search starts from
 FIRST_ROW_READ = 4  # the cell the first b reads is b at start, above any label (header_words.EXACT is 3)
+STRONG = 3  # matching cells that make values evidence (fewer can be chance: a and b both start at 1)
 START_CELL = 1  # a start cell of a column without a header: as good as a word of a label
 
 
@@ -153,6 +154,12 @@ class Search:
             self.candidates = {name: [c for c in candidates if c.range is None or c.evidence > 0 or c.range in read
                                       or c.range.sheet == sheet or isinstance(c.value, tuple)]
                                for name, candidates in self.candidates.items()}
+        for name, candidates in self.candidates.items():
+            # A column headed x is x, and the cell b's first cell reads is b0, whatever values say (a mistake
+            # in the first prediction matches better with x and y swapped).
+            top = max((c.evidence for c in candidates), default=0)
+            if top == FIRST_ROW_READ or top >= SYNONYM and isinstance(self.experiment.defaults[name], tuple):
+                self.candidates[name] = [c for c in candidates if c.evidence == top]
         self.candidates = {name: sorted(candidates, key=lambda c: (c.evidence < FIRST_ROW_READ, c.evidence == 0,
                                                                    c.range is None or c.range.sheet != sheet,
                                                                    c.range not in read, -c.evidence))
@@ -171,16 +178,25 @@ class Search:
         self.candidates[name] = [Candidate(c.value, c.text, max(evidence, c.evidence), c.range, c.default)
                                  if c.range == cell else c for c in self.candidates[name]]
 
-    def score(self, chosen: dict[str, Candidate]) -> tuple[float, Any]:
-        """How many sheet cells the reference run with ``chosen`` matches (best column per quantity)."""
-        key = tuple(sorted((name, candidate.text, repr(candidate.value)[:200]) for name, candidate in chosen.items()))
+    def score(self, chosen: dict[str, Candidate], trial: bool = True, sheet: str | None = None
+              ) -> tuple[float, Any]:
+        """How many cells of ``sheet`` (of all, for None) the reference run with ``chosen`` matches (best column
+        per quantity): a lesson's steps are on one sheet, and another sheet's lesson must not count.
+
+        A ``trial`` runs one epoch (every length 1): the inputs show in the first epoch's cells, and a sheet of
+        a thousand epochs costs no more to search than one of a single epoch.
+        """
+        params = {name: c.value for name, c in chosen.items()}
+        if trial:
+            params.update({name: 1 for name in length_parameters(self.experiment.defaults) if name in params})
+        key = (trial, sheet, *sorted((name, c.text, repr(c.value)[:200]) for name, c in chosen.items()))
         if key not in self._scores:
             try:
-                table = self.experiment.run(**{name: c.value for name, c in chosen.items()})
+                table = self.experiment.run(**params)
             except Exception:  # a candidate the reference cannot run with (a length of zero, data too short)
                 self._scores[key] = (-1.0, None)
                 return self._scores[key]
-            _, matrix = self.values.windows(len(table))
+            _, matrix = self.values.windows(len(table), sheet)
             total = best_matches(matrix, step_values(table, [q.name for q in self.experiment.quantities]))
             self._scores[key] = (float(total), table)
         return self._scores[key]
@@ -204,16 +220,23 @@ class Search:
         for sheet in self.main_sheets():
             self.credit_first_rows(self._headed(sheet), sheet)
             chosen, table = self._climb(sheet)
-            found.append((self.score(chosen)[0], -len(found), chosen, table, self.candidates))
-        _, _, chosen, table, self.candidates = max(found, key=lambda item: item[:2])
-        return chosen, table
+            windows, matrix = self.values.windows(len(table), sheet)
+            steps = step_values(table, [q.name for q in self.experiment.quantities])
+            columns = distinct_columns(windows, matrix, steps, min(STRONG, len(table)))
+            found.append((columns, self.score(chosen, sheet=sheet)[0], -len(found), sheet, chosen, self.candidates))
+        *_, sheet, chosen, self.candidates = max(found, key=lambda item: item[:3])
+        for name in length_parameters(self.experiment.defaults):  # the epochs that fill the columns
+            if name in chosen:
+                chosen = {**chosen, name: max(self.candidates[name], key=lambda c: self.score(
+                    {**chosen, name: c}, trial=False, sheet=sheet)[0])}
+        return chosen, self.score(chosen, trial=False)[1]
 
     def _climb(self, sheet: str | None) -> tuple[dict[str, Candidate], Any]:
         """From each parameter's first candidate, one parameter changed at a time while more cells match; and
         twins (b0 and a0, the two averages at start) together among the cells the first rows read, since
         neither alone makes the second step right."""
         chosen = {name: candidates[0] for name, candidates in self.candidates.items()}
-        best, table = self.score(chosen)
+        best, table = self.score(chosen, sheet=sheet)
         read = {cell for first, cells in self.reads.items() if sheet is None or first.sheet == sheet for cell in cells}
         twins = [(one, other) for one in self.candidates for other in self.candidates
                  if one < other and one.replace("b", "a") == other.replace("b", "a")]
@@ -226,7 +249,7 @@ class Search:
             step = None
             for move in moves:
                 trial = {**chosen, **move}
-                found, found_table = self.score(trial)
+                found, found_table = self.score(trial, sheet=sheet)
                 named = sum(_named(c)[0] for c in move.values()) - sum(_named(chosen[n])[0] for n in move)
                 if (found, named) > ((best, 0) if step is None else step[:2]):
                     step = (found, named, trial, found_table)
@@ -241,8 +264,9 @@ class Search:
     def settle(self, name: str, chosen: dict[str, Candidate], main_sheet: str | None
                ) -> tuple[Candidate | None, str | None]:
         """Among the candidates as good as the chosen one, the best named; and a comment when that is unsure."""
-        best = self.score(chosen)[0]
-        tied = [c for c in self.candidates[name] if self.score({**chosen, name: c})[0] == best]
+        best = self.score(chosen, sheet=main_sheet)[0]
+        pool = list(dict.fromkeys([*self.candidates[name], chosen[name]]))  # the search's choice stays one
+        tied = [c for c in pool if self.score({**chosen, name: c}, sheet=main_sheet)[0] == best]
 
         def rank(candidate: Candidate) -> tuple:
             on_main = candidate.range is not None and candidate.range.sheet == main_sheet
@@ -251,7 +275,7 @@ class Search:
         pick = max(tied, key=rank)
         if pick.text is None:
             return None, None
-        everything = len(tied) == len(self.candidates[name]) and len(tied) > 1
+        everything = len(tied) == len(pool) and len(tied) > 1
         alike = [c for c in tied if rank(c) == rank(pick) and c.text != pick.text and c.text is not None]
         if everything and pick.evidence == 0 and not isinstance(pick.value, bool):
             default = next((c for c in tied if c.default and c.text is not None), None)
