@@ -225,3 +225,46 @@ def test_jeremy_howards_sheets_draft_as_their_shipped_specs(sheet, rebuilt_ancho
         k: v for k, v in shipped["columns"].items() if k in steps}
     assert {k: v for k, v in spec["params"].items() if k != "epochs"} == {
         k: v for k, v in shipped["params"].items() if k != "epochs"}
+
+
+def with_sgd_sheet(path: Path) -> Path:
+    """:func:`momentum_sheets` plus a plain SGD lesson on sheet ``sgd`` (same data and lr; no new b column:
+    the next row's b is the update)."""
+    book = openpyxl.load_workbook(path)
+    sheet = book.create_sheet("sgd")
+    sheet.append(["b", "a", "prediction", "de/db", "de/da"])
+    for r in range(2, 2 + ROWS):
+        sheet[f"A{r}"] = "=inputs!B3" if r == 2 else f"=A{r - 1}-lr*D{r - 1}"
+        sheet[f"B{r}"] = "=inputs!B4" if r == 2 else f"=B{r - 1}-lr*E{r - 1}"
+        sheet[f"C{r}"] = f"=A{r}+B{r}*data!A{r}"
+        sheet[f"D{r}"] = f"=2*(C{r}-data!B{r})"
+        sheet[f"E{r}"] = f"=D{r}*data!A{r}"
+    book.save(path)
+    return path
+
+
+def test_two_lessons_in_one_workbook_each_draft_on_their_sheet(tmp_path, capsys):
+    path = with_sgd_sheet(momentum_sheets(tmp_path / "lessons.xlsx"))
+    draft = draft_spec(path, "basic-sgd")
+    sgd = tomllib.loads(draft.toml())
+    assert sgd["columns"] == {name: f"sgd!{column}2:{column}{ROWS + 1}" for name, column in [
+        ("b", "A"), ("a", "B"), ("y_pred", "C"), ("de_db", "D"), ("de_da", "E")]}
+    assert {"new_b", "new_a", "err2"} <= set(draft.missing)  # not the momentum sheet's "Next b" by its header
+    book = openpyxl.load_workbook(path)
+    book["Momentum"]["I12"] = "=A12+lr*G12"
+    book.save(path)
+    assert main(["check", str(path), "--experiment", "momentum"]) == 1  # not momentum without momentum on sgd
+    assert "first mismatch: Momentum!I12=A12+lr*G12" in capsys.readouterr().out
+
+
+def test_a_mistake_in_the_first_prediction_is_named(tmp_path, capsys):
+    """The prediction reads y instead of x from its first row: no column has the reference's values, and
+    the values would fit x and y swapped; the headers x and y and the cells b's first row reads decide."""
+    path = momentum_sheets(tmp_path / "momentum.xlsx")
+    book = openpyxl.load_workbook(path)
+    book["Momentum"]["C3"] = "=B3*data!B2+A3"
+    book.save(path)
+    assert main(["check", str(path), "--experiment", "momentum"]) == 1
+    out = capsys.readouterr().out
+    assert 'x = "data!A2:A30"' in out and 'b0 = "inputs!B3"' in out
+    assert "first mismatch: Momentum!C3=B3*data!B2+A3  quantity y_pred step 1" in out
