@@ -165,29 +165,10 @@ FIRST_ROW = [
     # the first average of de/db takes de/da
     replace(WORKBOOKS[4], cell="J12", right="*H12", wrong="*I12"),
 ]
-
-# The drafted spec goes wrong here (see each reason); these cases wait for the drafting to handle them.
-DRAFTING_FAILS = {
-    ("check", "lesson-two-sheets-basic"): "new_b and new_a, absent from sheet basic, are drafted from sheet "
-                                          "momentum by header, so a correct workbook fails",
-    ("spec", "lesson-two-sheets-basic"): "new_b and new_a drafted from sheet momentum",
-    ("planted", "lesson-two-sheets-basic"): "new_b and new_a drafted from sheet momentum",
-    ("planted", "lesson-two-sheets-momentum"): "with a mistake in sheet momentum, momentum is drafted on sheet "
-                                               "basic (mom = the zero start cell: momentum without momentum)",
-    ("first row", "momentum-let"): "with a wrong first prediction, y is drafted as x's column and b0 as the "
-                                   "average's start, and the first mismatch is named at b",
-    ("first row", "momentum-title-helper"): "with a wrong first average, grad_avg_b is not found (exit 2): "
-                                            "its header 'momentum de/db' does not name it",
-}
+FIRST_ROW_IDS = [f"first-row-{case.name}" for case in FIRST_ROW]
 
 
-def drafted(test: str, cases: list[Handmade]) -> list:
-    prefix = "first-row-" if test == "first row" else ""
-    return [pytest.param(case, id=f"{prefix}{case.name}") for case in cases
-            if (test, case.name) not in DRAFTING_FAILS]
-
-
-@pytest.mark.parametrize("workbook", FIRST_ROW, ids=[f"first-row-{case.name}" for case in FIRST_ROW])
+@pytest.mark.parametrize("workbook", FIRST_ROW, ids=FIRST_ROW_IDS)
 def test_first_row_mistake_is_named(workbook, capsys, tmp_path):
     wrong = planted(workbook, tmp_path / workbook.file)
     code, out = check(capsys, wrong, "--spec", str(workbook.spec))
@@ -198,14 +179,14 @@ def test_first_row_mistake_is_named(workbook, capsys, tmp_path):
 # ---------------------------------------------------------------- with the spec drafted from the workbook alone
 
 
-@pytest.mark.parametrize("workbook", drafted("check", WORKBOOKS))
+@pytest.mark.parametrize("workbook", WORKBOOKS, ids=IDS)
 def test_checks_with_the_experiment_alone(workbook, capsys):
     code, out = check(capsys, workbook.path, "--experiment", workbook.experiment)
     assert code == 0, out
     assert f"PASS   {workbook.path}  {workbook.experiment}/" in out, out
 
 
-@pytest.mark.parametrize("workbook", drafted("spec", WORKBOOKS))
+@pytest.mark.parametrize("workbook", WORKBOOKS, ids=IDS)
 def test_drafted_spec_finds_every_quantity_of_the_hand_written_one(workbook, capsys, tmp_path):
     """The draft puts each quantity where the hand-written spec does (which names every quantity the sheet
     has), and reads each input from the same cells (or from cells that copy them)."""
@@ -232,7 +213,7 @@ def reads(path: Path, drafted, cells: Range) -> bool:
                for copy, cell in zip(drafted.cells(), cells.cells()))
 
 
-@pytest.mark.parametrize("workbook", drafted("planted", WORKBOOKS) + drafted("first row", FIRST_ROW))
+@pytest.mark.parametrize("workbook", WORKBOOKS + FIRST_ROW, ids=IDS + FIRST_ROW_IDS)
 def test_planted_mistake_is_named_with_the_experiment_alone(workbook, capsys, tmp_path):
     wrong = planted(workbook, tmp_path / workbook.file)
     code, out = check(capsys, wrong, "--experiment", workbook.experiment)
