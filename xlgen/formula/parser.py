@@ -67,7 +67,8 @@ _PREFIX = 70  # - and +
 _CALL = 100  # expr(args)
 
 
-_BARE_CELL = re.compile(r"\$?[A-Z]{1,3}\$?[0-9]{1,7}")
+BARE_CELL = re.compile(r"\$?[A-Z]{1,3}\$?[0-9]{1,7}")
+"""A formula that is one cell reference (``C11``), read without the tokenizer."""
 
 
 class FormulaSyntaxError(XlgenError):
@@ -79,7 +80,7 @@ def parse(text: str, row: int = 1, column: int = 1) -> n.Node:
     if len(text) > MAX_FORMULA_LENGTH:
         raise FormulaSyntaxError(f"formula longer than Excel's {MAX_FORMULA_LENGTH} characters")
     text = text[1:] if text.startswith("=") else text
-    if _BARE_CELL.fullmatch(text):
+    if BARE_CELL.fullmatch(text):
         # A bare cell reference (an epoch's copy of the first epoch's data, thousands of them) is the one
         # operand the tokenizer would give: read it as the parser reads an operand.
         return _Parser([], row, column, text).reference(text)

@@ -17,7 +17,7 @@ from ..cells import parse_range
 from ..errors import XlgenError
 from ..row_templates import RowTemplate
 from . import nodes as n
-from .parser import MAX_FORMULA_LENGTH, FormulaSyntaxError, parse
+from .parser import BARE_CELL, MAX_FORMULA_LENGTH, FormulaSyntaxError, parse
 
 
 @dataclass(slots=True)
@@ -60,6 +60,8 @@ class Trees:
         self._seen: dict[tuple, tuple[int, n.Node, bool] | None] = {}  # None: the template is not one tree
 
     def tree(self, text: str, row: int, column: int) -> n.Node:
+        if BARE_CELL.fullmatch(text):
+            return parse_or_refuse(text, row, column)  # parsed faster than its template is made
         template = RowTemplate(text, row)
         key = (template.format, template.offsets, column)
         found = self._seen.get(key, False)
