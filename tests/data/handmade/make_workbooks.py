@@ -407,6 +407,41 @@ def sgd_updates_only(path: Path) -> None:
     book.save(path)
 
 
+def momentum_own_data(path: Path) -> None:
+    """Momentum on the learner's own ten points (y = 3x + 5), two epochs, in the words of another course: w and
+    bias, y_hat, dL/dbias, "velocity" for the averages, loss; ``alpha`` and ``gamma`` defined names; the update
+    written into the next row's w and bias; the second epoch restarts as graddesc's Run button does."""
+    xs = [1.5, 3, 4.25, 6, 7, 9.5, 10, 12, 13.75, 15]
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Velocity"
+    for row, (label, value) in enumerate([("alpha", 0.001), ("gamma", 0.8), ("w0", 0.5), ("b0", 0)], 1):
+        sheet[f"A{row}"], sheet[f"B{row}"] = label, value
+    name(book, "alpha", "Velocity!$B$1")
+    name(book, "gamma", "Velocity!$B$2")
+    for column, header in zip("ABCDEFGHIJ", ["x", "y", "w", "bias", "y_hat", "dL/dbias", "dL/dw", "velocity bias",
+                                            "velocity w", "loss"]):
+        sheet[f"{column}6"] = header
+    sheet["H7"], sheet["I7"] = 0, 0
+    for epoch in range(2):
+        for i, x in enumerate(xs):
+            r = 8 + epoch * len(xs) + i
+            sheet[f"A{r}"], sheet[f"B{r}"] = x, 3 * x + 5
+            if r == 8:
+                sheet["C8"], sheet["D8"] = "=B3", "=B4"
+            elif i == 0:
+                sheet[f"C{r}"], sheet[f"D{r}"] = f"=C{r - 1}", f"=D{r - 1}"
+            else:
+                sheet[f"C{r}"], sheet[f"D{r}"] = f"=C{r - 1}-alpha*I{r - 1}", f"=D{r - 1}-alpha*H{r - 1}"
+            sheet[f"E{r}"] = f"=D{r}+C{r}*A{r}"
+            sheet[f"F{r}"] = f"=2*(E{r}-B{r})"
+            sheet[f"G{r}"] = f"=F{r}*A{r}"
+            sheet[f"H{r}"] = f"=gamma*H{r - 1}+(1-gamma)*F{r}"
+            sheet[f"I{r}"] = f"=gamma*I{r - 1}+(1-gamma)*G{r}"
+            sheet[f"J{r}"] = f"=(B{r}-E{r})^2"
+    book.save(path)
+
+
 def rmsprop_sheet(path: Path) -> None:
     """RMSProp, one epoch, as the graddesc sheet computes it (the step divides by the previous row's mean
     square, no eps), the mean squares before the updates, starting from 1000 in a row above the table."""
@@ -458,6 +493,7 @@ WORKBOOKS = {
     "lesson-two-sheets.xlsx": lesson_two_sheets,
     "sgd-lr-in-formulas.xlsx": sgd_lr_in_formulas,
     "sgd-updates-only.xlsx": sgd_updates_only,
+    "momentum-own-data.xlsx": momentum_own_data,
 }
 
 SAVED_BY_LIBREOFFICE = {
