@@ -134,6 +134,8 @@ def _assign_quantities(search: Search, table, chosen: dict[str, Candidate], draf
             continue
         top = max(heads[tied])
         tied = [i for i in tied if heads[i] == top]
+        main = search.sheet or _main_sheet(assigned)  # the same values on another lesson's sheet: not it
+        tied = [i for i in tied if windows[i][0].sheet == main] or tied
         index = tied[0]
         column, offset = windows[index]
         cells = column.range(offset, len(table))

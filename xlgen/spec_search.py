@@ -25,11 +25,11 @@ from .first_row import first_row_reads, start_value
 from .header_words import SYNONYM, header_strength, strength
 from .lengths import length_parameters
 from .sheet_layout import Layout
-from .sheet_values import SheetValues, best_matches, distinct_columns, step_values
+from .sheet_values import SheetValues, best_matches, distinct_columns, matches, step_values
 from .xlsx.reader import Workbook
 
 CLIMBS = 30  # steps of the search at most (each changes one input, or two twins)
-MAIN_SHEETS = 3  # sheets a search starts from
+MAIN_SHEETS = 6  # sheets a search starts from (a workbook of look-alike lessons has several)
 FIRST_ROW_READ = 4  # the cell the first b reads is b at start, above any label (header_words.EXACT is 3)
 STRONG = 3  # matching cells that make values evidence (fewer can be chance: a and b both start at 1)
 START_CELL = 1  # a start cell of a column without a header: as good as a word of a label
@@ -65,6 +65,7 @@ class Search:
         self.base = {name: self.candidates[name] for name in experiment.defaults}  # before first-row credit
         self.candidates = dict(self.base)
         self._scores: dict[tuple, tuple[float, Any]] = {}
+        self.sheet: str | None = None  # the sheet of the steps, once the search has found it
 
     def _headed(self, sheet: str | None) -> dict[str, Range]:
         """Each quantity's column by its header alone, on ``sheet`` (any sheet for None)."""
@@ -223,13 +224,28 @@ class Search:
             windows, matrix = self.values.windows(len(table), sheet)
             steps = step_values(table, [q.name for q in self.experiment.quantities])
             columns = distinct_columns(windows, matrix, steps, min(STRONG, len(table)))
-            found.append((columns, self.score(chosen, sheet=sheet)[0], -len(found), sheet, chosen, self.candidates))
-        *_, sheet, chosen, self.candidates = max(found, key=lambda item: item[:3])
+            found.append((columns, self.score(chosen, sheet=sheet)[0], self._summaries(table, sheet), -len(found),
+                          sheet, chosen, self.candidates))
+        *_, self.sheet, chosen, self.candidates = max(found, key=lambda item: item[:4])
+        sheet = self.sheet
         for name in length_parameters(self.experiment.defaults):  # the epochs that fill the columns
             if name in chosen:
                 chosen = {**chosen, name: max(self.candidates[name], key=lambda c: self.score(
                     {**chosen, name: c}, trial=False, sheet=sheet)[0])}
         return chosen, self.score(chosen, trial=False)[1]
+
+    def _summaries(self, table, sheet: str | None) -> int:
+        """How many per-epoch quantities (rmse, Adam's annealed lr) have cells of ``sheet`` with their values:
+        what tells two lessons apart whose steps agree (Adam with and without annealing, over one epoch)."""
+        per_epoch = table.attrs.get("epochs")
+        found = 0
+        for quantity in self.experiment.epoch_quantities:
+            if per_epoch is None or quantity.name not in getattr(per_epoch, "columns", ()):
+                continue
+            expected = np.asarray(per_epoch[quantity.name], dtype=float)
+            found += any(cells.sheet == sheet and matches(self.values.of(cells)[None, :], expected)[0] == len(expected)
+                         for cells in self.values.cell_windows(len(expected)))
+        return found
 
     def _climb(self, sheet: str | None) -> tuple[dict[str, Candidate], Any]:
         """From each parameter's first candidate, one parameter changed at a time while more cells match; and
