@@ -33,8 +33,7 @@ _SCAN = re.compile(
     r'(?:<v>([^<]*)</v>|<v\s*/>)?(?:<is>([\s\S]*?)</is>)?</c>)'
     r"|<row\b[^>]*>|</row>|\s+"
 )
-_VALUE = re.compile(r"<v>[^<]*</v>")
-_VALUES = re.compile(r"<v>([^<]*)</v>")
+_VALUES = re.compile(r"<v>([^<]*)</v>")  # a cell's cached value, cut out of a row's shape (see _Repeat)
 _ATTRIBUTE = re.compile(r'([A-Za-z:0-9]+)="([^"]*)"')
 _INLINE_TEXT = re.compile(r"<t(?: [^>]*)?>([^<]*)</t>|<t/>")
 _PHONETIC = re.compile(r"<rPh\b.*?</rPh>", re.S)
@@ -145,7 +144,8 @@ def scan_sheet(path: Path, archive: zipfile.ZipFile, member: str, cells: SheetCe
                         if close >= 0 and not formula_values:
                             inner = text[position:close]
                             if "&" not in inner and "\r" not in inner and "<is>" not in inner:
-                                shape = _VALUE.sub("<v></v>", inner)
+                                parts = _VALUES.split(inner)  # [XML, value, XML, value, ..., XML]
+                                shape = "<v></v>".join(parts[0::2])
                         if shape is not None and repeat is not None and repeat.template.fill(repeat.row + 1) == shape:
                             # The row above moved down a row: its runs go on, its constants' values are read.
                             row = repeat.row = repeat.row + 1
@@ -155,7 +155,7 @@ def scan_sheet(path: Path, archive: zipfile.ZipFile, member: str, cells: SheetCe
                                 cell = (row, run.column)
                                 builder.count_array_cells(width, row, run.column, f"{cell_name(*cell)}:{last}{row}")
                             if repeat.constants:
-                                values = _VALUES.findall(text, position, close)
+                                values = parts[1::2]
                                 for index, column, kind in repeat.constants:
                                     cell = (row, column)
                                     store_constant(row, column, kind, values[index])
