@@ -273,3 +273,16 @@ def test_a_mistake_in_the_first_prediction_is_named(tmp_path, capsys):
     out = capsys.readouterr().out
     assert 'x = "data!A2:A30"' in out and 'b0 = "inputs!B3"' in out
     assert "first mismatch: Momentum!C3=B3*data!B2+A3  quantity y_pred step 1" in out
+
+
+def test_an_unlabelled_input_and_unheaded_columns_are_found_by_their_values(tmp_path):
+    path = momentum_sheets(tmp_path / "momentum.xlsx", mom=0.8)
+    book = openpyxl.load_workbook(path)
+    book["inputs"]["A2"] = None  # beta loses its label
+    book["Momentum"]["G1"], book["Momentum"]["H1"] = "col G", "col H"  # the averages their headers
+    book.save(path)
+    spec = parsed(path, "momentum")
+    assert spec["params"]["mom"] == "inputs!B2"
+    assert spec["params"]["grad_avg_b0"] == "Momentum!G2"
+    assert spec["columns"]["grad_avg_b"] == f"Momentum!G3:G{2 + ROWS}"
+    assert spec["columns"]["grad_avg_a"] == f"Momentum!H3:H{2 + ROWS}"

@@ -142,7 +142,8 @@ class Search:
             if f"{quantity}0" in self.candidates and start is not None:
                 self._credit(f"{quantity}0", start, FIRST_ROW_READ)
                 claimed.add(start)
-        starts = [start for column in self.layout.columns if not column.constants
+        starts = [start for column in self.layout.columns  # formula columns, and those under a typed start
+                  if (not column.constants or column.range(0, 1) in self.layout.inputs)
                   and (sheet is None or column.sheet == sheet)
                   and (start := self._start(column.sheet, column.first_row, column.column)) is not None]
         starts = [start for start in dict.fromkeys(starts) if start not in claimed]
