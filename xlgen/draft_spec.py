@@ -175,10 +175,9 @@ def _epoch_quantities(search: Search, table, assigned: dict[str, Range], draft: 
         if quantity.name not in per_epoch.columns:
             continue
         expected = np.asarray(per_epoch[quantity.name], dtype=float)
-        found = [cells for cells in search.values.cell_windows(len(expected))
+        found = [cells for cells in search.values.holding(expected)
                  if not any((cells.sheet, row, cells.first_column) in taken
-                            for row in range(cells.first_row, cells.last_row + 1))
-                 and matches(search.values.of(cells)[None, :], expected)[0] == len(expected)]
+                            for row in range(cells.first_row, cells.last_row + 1))]
         if not found:
             draft.missing.append(quantity.name)
             continue

@@ -55,6 +55,7 @@ class Layout:
     inputs: dict[Range, Input] = field(default_factory=dict)
     names: dict[str, Range] = field(default_factory=dict)  # defined name -> the one cell it names
     formulas: list[Range] = field(default_factory=list)  # formula cells outside the columns (an rmse below)
+    typed: set[tuple[str, int, int]] = field(default_factory=set)  # (sheet, row, column) of typed numbers
 
 
 def layout_of(workbook: Workbook) -> Layout:
@@ -81,6 +82,7 @@ def layout_of(workbook: Workbook) -> Layout:
         numbers = {key for key, value in constants.items() if isinstance(value, float)}
         numbers |= set(sheet.formulas)
         texts = {key: value for key, value in constants.items() if isinstance(value, str) and value.strip()}
+        layout.typed |= {(sheet_name, *key) for key, value in constants.items() if isinstance(value, (float, bool))}
         in_columns: set[tuple[int, int]] = set()
         starts: list[tuple[tuple[int, int], tuple[str, ...]]] = []
         by_column: dict[int, list[int]] = {}

@@ -26,6 +26,7 @@ class SheetValues:
         self.cells = _evaluate(workbook, [c.range() for c in layout.columns] + list(layout.inputs)
                                + layout.formulas)
         self._windows: dict[tuple[int, str | None], tuple[list[tuple[Column, int]], np.ndarray]] = {}
+        self._cell_windows: dict[int, tuple[list[Range], np.ndarray]] = {}
 
     def value(self, cell: Range) -> object:
         """The value of one cell: a float, a bool (a switch), or NaN."""
@@ -53,9 +54,21 @@ class SheetValues:
                  if column.size >= size and not column.constants
                  for offset in (range(column.size) if size == 1 else _offsets(column.size - size))]
         found += list(self.layout.formulas) if size == 1 else []
-        typed = {(cell.sheet, cell.first_row, cell.first_column) for cell in self.layout.inputs}
+        typed = self.layout.typed
         return [cells for cells in found if not any((cells.sheet, row, cells.first_column) in typed
                                                     for row in range(cells.first_row, cells.last_row + 1))]
+
+
+    def holding(self, expected) -> list[Range]:
+        """The :meth:`cell_windows` whose cells equal ``expected``, all compared at once."""
+        expected = np.asarray(expected, dtype=float)
+        size = len(expected)
+        if size not in self._cell_windows:
+            found = self.cell_windows(size)
+            rows = np.array([self.of(cells) for cells in found]).reshape(len(found), size)
+            self._cell_windows[size] = (found, rows)
+        found, rows = self._cell_windows[size]
+        return [found[i] for i in np.flatnonzero(matches(rows, expected) == size)]
 
 
 def matches(matrix: np.ndarray, expected) -> np.ndarray:

@@ -25,7 +25,7 @@ from .first_row import first_row_reads, start_value
 from .header_words import SYNONYM, header_strength, strength
 from .lengths import length_parameters
 from .sheet_layout import Layout
-from .sheet_values import SheetValues, best_matches, distinct_columns, matches, step_values
+from .sheet_values import SheetValues, best_matches, distinct_columns, step_values
 from .xlsx.reader import Workbook
 
 CLIMBS = 30  # steps of the search at most (each changes one input, or two twins)
@@ -244,8 +244,7 @@ class Search:
             if per_epoch is None or quantity.name not in getattr(per_epoch, "columns", ()):
                 continue
             expected = np.asarray(per_epoch[quantity.name], dtype=float)
-            found += any(cells.sheet == sheet and matches(self.values.of(cells)[None, :], expected)[0] == len(expected)
-                         for cells in self.values.cell_windows(len(expected)))
+            found += any(cells.sheet == sheet for cells in self.values.holding(expected))
         return found
 
     def _climb(self, sheet: str | None) -> tuple[dict[str, Candidate], Any]:
