@@ -89,9 +89,6 @@ WORKBOOKS = [
              "lesson-two-sheets-momentum"),
 ]
 IDS = [workbook.name for workbook in WORKBOOKS]
-# The drafting does not find the averages on the learner's own data under "velocity" headers yet (exit 2).
-DRAFTED = [workbook for workbook in WORKBOOKS if workbook.name != "momentum-own-data"]
-DRAFTED_IDS = [workbook.name for workbook in DRAFTED]
 
 
 def check(capsys, path: Path, *options: str) -> tuple[int, str]:
@@ -184,14 +181,14 @@ def test_first_row_mistake_is_named(workbook, capsys, tmp_path):
 # ---------------------------------------------------------------- with the spec drafted from the workbook alone
 
 
-@pytest.mark.parametrize("workbook", DRAFTED, ids=DRAFTED_IDS)
+@pytest.mark.parametrize("workbook", WORKBOOKS, ids=IDS)
 def test_checks_with_the_experiment_alone(workbook, capsys):
     code, out = check(capsys, workbook.path, "--experiment", workbook.experiment)
     assert code == 0, out
     assert f"PASS   {workbook.path}  {workbook.experiment}/" in out, out
 
 
-@pytest.mark.parametrize("workbook", DRAFTED, ids=DRAFTED_IDS)
+@pytest.mark.parametrize("workbook", WORKBOOKS, ids=IDS)
 def test_drafted_spec_finds_every_quantity_of_the_hand_written_one(workbook, capsys, tmp_path):
     """The draft puts each quantity where the hand-written spec does (which names every quantity the sheet
     has), and reads each input from the same cells (or from cells that copy them)."""
@@ -218,7 +215,7 @@ def reads(path: Path, drafted, cells: Range) -> bool:
                for copy, cell in zip(drafted.cells(), cells.cells()))
 
 
-@pytest.mark.parametrize("workbook", DRAFTED + FIRST_ROW, ids=DRAFTED_IDS + FIRST_ROW_IDS)
+@pytest.mark.parametrize("workbook", WORKBOOKS + FIRST_ROW, ids=IDS + FIRST_ROW_IDS)
 def test_planted_mistake_is_named_with_the_experiment_alone(workbook, capsys, tmp_path):
     wrong = planted(workbook, tmp_path / workbook.file)
     code, out = check(capsys, wrong, "--experiment", workbook.experiment)
