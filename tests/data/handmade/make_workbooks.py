@@ -407,11 +407,13 @@ def sgd_updates_only(path: Path) -> None:
     book.save(path)
 
 
-def momentum_own_data(path: Path) -> None:
+OWN_X = [1.5, 3, 4.25, 6, 7, 9.5, 10, 12, 13.75, 15]
+
+
+def momentum_own_data(path: Path, xs: list[float] = OWN_X, epochs: int = 2) -> None:
     """Momentum on the learner's own ten points (y = 3x + 5), two epochs, in the words of another course: w and
     bias, y_hat, dL/dbias, "velocity" for the averages, loss; ``alpha`` and ``gamma`` defined names; the update
     written into the next row's w and bias; the second epoch restarts as graddesc's Run button does."""
-    xs = [1.5, 3, 4.25, 6, 7, 9.5, 10, 12, 13.75, 15]
     book = Workbook()
     sheet = book.active
     sheet.title = "Velocity"
@@ -423,7 +425,7 @@ def momentum_own_data(path: Path) -> None:
                                             "velocity w", "loss"]):
         sheet[f"{column}6"] = header
     sheet["H7"], sheet["I7"] = 0, 0
-    for epoch in range(2):
+    for epoch in range(epochs):
         for i, x in enumerate(xs):
             r = 8 + epoch * len(xs) + i
             sheet[f"A{r}"], sheet[f"B{r}"] = x, 3 * x + 5
@@ -440,6 +442,12 @@ def momentum_own_data(path: Path) -> None:
             sheet[f"I{r}"] = f"=gamma*I{r - 1}+(1-gamma)*G{r}"
             sheet[f"J{r}"] = f"=(B{r}-E{r})^2"
     book.save(path)
+
+
+def momentum_data_typed_thrice(path: Path) -> None:
+    """:func:`momentum_own_data` over one epoch of thirty points: the ten points typed in three times, each row
+    going on from the row above (the data repeat, but no epoch restarts)."""
+    momentum_own_data(path, OWN_X * 3, epochs=1)
 
 
 def rmsprop_sheet(path: Path) -> None:
@@ -494,6 +502,7 @@ WORKBOOKS = {
     "sgd-lr-in-formulas.xlsx": sgd_lr_in_formulas,
     "sgd-updates-only.xlsx": sgd_updates_only,
     "momentum-own-data.xlsx": momentum_own_data,
+    "momentum-data-typed-thrice.xlsx": momentum_data_typed_thrice,
 }
 
 SAVED_BY_LIBREOFFICE = {
