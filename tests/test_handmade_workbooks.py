@@ -91,9 +91,20 @@ WORKBOOKS = [
              "lesson-two-sheets-momentum"),
 ]
 IDS = [workbook.name for workbook in WORKBOOKS]
-# The drafting reads data typed three times as three epochs of ten rows, and so fails that correct sheet.
-DRAFTED = [workbook for workbook in WORKBOOKS if workbook.name != "momentum-data-typed-thrice"]
-DRAFTED_IDS = [workbook.name for workbook in DRAFTED]
+# What the spec drafted from the workbook alone does not handle yet, with what goes wrong.
+DRAFTING_FAILS = {
+    "momentum-data-typed-thrice": "the drafted spec reads ten points typed three times as three epochs of ten "
+                                  "rows (x = Velocity!A8:A17) and so fails a correct sheet at Velocity!D18, "
+                                  "where no epoch restarts",
+}
+
+
+def drafted(workbooks: list[Handmade], prefix: str = "") -> list:
+    """``workbooks`` as test cases, those the drafting gets wrong marked as expected to fail."""
+    return [pytest.param(workbook, id=f"{prefix}{workbook.name}",
+                         marks=[pytest.mark.xfail(strict=True, reason=DRAFTING_FAILS[workbook.name])]
+                         if workbook.name in DRAFTING_FAILS else [])
+            for workbook in workbooks]
 
 
 def check(capsys, path: Path, *options: str) -> tuple[int, str]:
@@ -186,14 +197,14 @@ def test_first_row_mistake_is_named(workbook, capsys, tmp_path):
 # ---------------------------------------------------------------- with the spec drafted from the workbook alone
 
 
-@pytest.mark.parametrize("workbook", DRAFTED, ids=DRAFTED_IDS)
+@pytest.mark.parametrize("workbook", drafted(WORKBOOKS))
 def test_checks_with_the_experiment_alone(workbook, capsys):
     code, out = check(capsys, workbook.path, "--experiment", workbook.experiment)
     assert code == 0, out
     assert f"PASS   {workbook.path}  {workbook.experiment}/" in out, out
 
 
-@pytest.mark.parametrize("workbook", DRAFTED, ids=DRAFTED_IDS)
+@pytest.mark.parametrize("workbook", drafted(WORKBOOKS))
 def test_drafted_spec_finds_every_quantity_of_the_hand_written_one(workbook, capsys, tmp_path):
     """The draft puts each quantity where the hand-written spec does (which names every quantity the sheet
     has), and reads each input from the same cells (or from cells that copy them)."""
@@ -220,7 +231,7 @@ def reads(path: Path, drafted, cells: Range) -> bool:
                for copy, cell in zip(drafted.cells(), cells.cells()))
 
 
-@pytest.mark.parametrize("workbook", DRAFTED + FIRST_ROW, ids=DRAFTED_IDS + FIRST_ROW_IDS)
+@pytest.mark.parametrize("workbook", drafted(WORKBOOKS) + drafted(FIRST_ROW, "first-row-"))
 def test_planted_mistake_is_named_with_the_experiment_alone(workbook, capsys, tmp_path):
     wrong = planted(workbook, tmp_path / workbook.file)
     code, out = check(capsys, wrong, "--experiment", workbook.experiment)
