@@ -87,6 +87,7 @@ def scan_sheet(path: Path, archive: zipfile.ZipFile, member: str, cells: SheetCe
     repeat: _Repeat | None = None  # the row above, when the next row may be the same cells a row down
 
     def store_constant(row: int, column: int, kind: str, raw: str) -> None:
+        """A constant cell's value from its <v> text (already unescaped), on either path of the scan."""
         if kind == "n":
             try:
                 constants[(row, column)] = number(raw)
@@ -178,16 +179,9 @@ def scan_sheet(path: Path, archive: zipfile.ZipFile, member: str, cells: SheetCe
                     if raw is None:
                         continue
                     kind = attribute_map(cell_attributes).get("t", "n") if cell_attributes else "n"
-                    if kind == "n":
-                        try:
-                            constants[(row, column)] = number(raw)
-                        except ValueError:
-                            if raw.strip():
-                                raise
-                        continue  # <v></v>: no value, as <v/>
-                    if "&" in raw or "\r" in raw:
+                    if kind != "n" and ("&" in raw or "\r" in raw):
                         raw = xml_unescape(normalize_newlines(raw))
-                    constants[(row, column)] = value_of(kind, raw)
+                    store_constant(row, column, kind, raw)
                     continue
                 kind = "n"
                 if formula_values:
