@@ -83,3 +83,15 @@ def test_commands_import_no_library_they_do_not_use(argv, unused):
     code, *loaded = done.stdout.splitlines()[-1].split()
     assert code == "0", done.stdout + done.stderr
     assert set(loaded) & unused == set()
+
+
+@pytest.mark.parametrize("argv", [["list"], ["check", "workbooks/basic-sgd.xlsx"]])
+def test_a_reader_that_leaves_ends_the_command_as_sigpipe_does(argv):
+    """`xlgen check ... | head`: no traceback, no error line, and no exit code that reads as a verdict (0, 1)
+    or as bad input (2): 141, as for a program that SIGPIPE stops."""
+    process = subprocess.Popen([sys.executable, "-m", "xlgen.cli", *argv], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, cwd=ROOT)
+    process.stdout.close()  # before the command writes a byte
+    stderr = process.stderr.read()
+    assert process.wait(timeout=120) == 141
+    assert stderr == b""

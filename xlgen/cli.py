@@ -319,7 +319,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         with _sigterm_raises():
-            return args.run(args)
+            code = args.run(args)
+            sys.stdout.flush()  # a reader that left is met here, not in the interpreter's exit
+            return code
+    except BrokenPipeError:
+        # stdout's reader left (`xlgen check ... | head`): end as a program stopped by SIGPIPE, with no verdict
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 128 + signal.SIGPIPE
     except XlgenError as error:
         print(visible(f"xlgen: error: {' '.join(str(error).split())}"), file=sys.stderr)
         return 2
@@ -334,8 +340,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Terminated:
         print("xlgen: terminated", file=sys.stderr)
         return 128 + signal.SIGTERM
-    except BrokenPipeError:
-        return 0
 
 
 if __name__ == "__main__":
