@@ -193,6 +193,10 @@ BAD_SHEETS = {
     "a number that is not one": ('<row r="1"><c r="A1"><v>1</v></c><c r="B2"><v>nan</v></c></row>', "B2"),
     "a shared string that does not exist": ('<row r="3"><c r="C3" t="s"><v>7</v></c></row>', "C3"),
     "a formula's cached number that is not one": ('<row r="4"><c r="D4"><f>1</f><v>1_0</v></c></row>', "D4"),
+    "a boolean that is neither 0 nor 1": ('<row r="5"><c r="E5" t="b"><v>7</v></c></row>', "E5"),
+    "an error value Excel does not have": ('<row r="6"><c r="F6" t="e"><v>#BOGUS!</v></c></row>', "F6"),
+    "a formula's cached error Excel does not have": ('<row r="7"><c r="G7" t="e"><f>1/0</f><v>#DIV0</v></c></row>',
+                                                     "G7"),
 }
 
 

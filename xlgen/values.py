@@ -30,14 +30,20 @@ NA = ExcelError("#N/A")
 SPILL = ExcelError("#SPILL!")
 CALC = ExcelError("#CALC!")
 
-ERRORS: dict[str, ExcelError] = {
-    e: e for e in (NULL, DIV0, VALUE, REF, NAME, NUM, NA, SPILL, CALC, ExcelError("#GETTING_DATA"))
+ERRORS: dict[str, ExcelError] = {  # every error value Excel writes in a cell
+    e: e for e in (NULL, DIV0, VALUE, REF, NAME, NUM, NA, SPILL, CALC, *map(ExcelError, (
+        "#GETTING_DATA", "#FIELD!", "#BLOCKED!", "#CONNECT!", "#UNKNOWN!", "#BUSY!", "#PYTHON!", "#EXTERNAL!")))
 }
 
 
 def as_error(text: str) -> ExcelError:
-    """The error value spelled ``text``, or ``#VALUE!``-style unknown errors kept as they are."""
-    return ERRORS.get(text) or ExcelError(text)
+    """The error value spelled ``text``; a text that is none of Excel's error values is refused."""
+    error = ERRORS.get(text)
+    if error is None:
+        from .errors import XlgenError
+
+        raise XlgenError(f"error value {text!r} is not one of Excel's")
+    return error
 
 
 @dataclass(frozen=True)

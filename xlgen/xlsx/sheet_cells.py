@@ -18,6 +18,8 @@ from ..errors import XlgenError
 from ..row_templates import RowTemplate
 from ..row_spans import span_at
 from ..values import Value, as_error
+
+_BOOLEANS = {"1": True, "0": False, "true": True, "false": False}  # xsd:boolean, as OOXML's t="b" cells are
 from .xml_text import ooxml_unescape
 
 # Cells of a sheet's multi-cell array formulas that an evaluator may have to hold: two full columns (a
@@ -244,7 +246,10 @@ class SheetBuilder:
             except (IndexError, ValueError):
                 raise XlgenError(f"shared string {text!r} does not exist") from None
         if kind == "b":
-            return text.strip() in ("1", "true")
+            flag = _BOOLEANS.get(text.strip())
+            if flag is None:
+                raise XlgenError(f"boolean {text!r} is neither 0 nor 1")
+            return flag
         if kind == "e":
             return as_error(text)
         return ooxml_unescape(text)  # "str", "inlineStr" and the rare ISO dates ("d")
