@@ -59,6 +59,7 @@ class Search:
                 literals |= numbers
         self.literals = sorted(literals)
         self.candidates: dict[str, list[Candidate]] = {}
+        self.typed_again: dict[Range, Candidate] = {}  # a data candidate cut to its repeat -> all of its column
         lengths = length_parameters(experiment.defaults)
         for name in sorted(experiment.defaults, key=lambda name: name in lengths):  # lengths need the data
             self.candidates[name] = self._candidates(name, experiment.defaults[name])
@@ -104,6 +105,9 @@ class Search:
                     continue
                 cells = column.range(0, size)
                 found.append(Candidate(tuple(float(v) for v in values[:size]), _quoted(cells), named, cells))
+                if size < len(values):  # or the same points typed again within one epoch
+                    whole = column.range(0, len(values))
+                    self.typed_again[cells] = Candidate(tuple(map(float, values)), _quoted(whole), named, whole)
             found.sort(key=lambda c: -c.evidence)
             return found + [Candidate(default, None, default=True)]
         if not isinstance(default, (int, float)):
@@ -233,6 +237,13 @@ class Search:
             if name in chosen:
                 chosen = {**chosen, name: max(self.candidates[name], key=lambda c: self.score(
                     {**chosen, name: c}, trial=False, sheet=sheet)[0])}
+        whole = {name: self.typed_again[c.range] for name, c in chosen.items() if c.range in self.typed_again}
+        if whole:  # data that repeats is epochs, unless one epoch of all of it matches more cells
+            whole.update({name: Candidate(1, "1") for name in length_parameters(self.experiment.defaults)
+                          if name in chosen})
+            if self.score({**chosen, **whole}, trial=False, sheet=sheet)[0] > self.score(
+                    chosen, trial=False, sheet=sheet)[0]:
+                chosen = {**chosen, **whole}
         return chosen, self.score(chosen, trial=False)[1]
 
     def _summaries(self, table, sheet: str | None) -> int:
