@@ -309,3 +309,18 @@ def test_formulas_engine_on_shipped_workbooks(capsys):
     assert sum(line.startswith("PASS") for line in lines) == 3
     assert any(line.startswith("UNSUPPORTED") and "fastai-adam-lambda" in line for line in lines)
     assert "cannot parse the defined name ADAM_STEP" in out
+
+
+def test_a_per_epoch_quantity_is_placed_by_its_epoch(tmp_path):
+    """rmse has one cell an epoch: a mistake in its second cell is at epoch 2, in every report."""
+    from xlgen.cli import main
+    from tests.planting import plant_formula
+
+    wrong = tmp_path / "wrong.xlsx"
+    plant_formula(Path(__file__).resolve().parents[1] / "workbooks" / "basic-sgd.xlsx", wrong, "basic-sgd", "S11",
+                  "SQRT(SUM(H40:H67))")  # one row short
+    assert main(["check", str(wrong), "--json", str(tmp_path / "r.json"), "--html", str(tmp_path / "r.html")]) == 1
+    [cell] = json.loads((tmp_path / "r.json").read_text())["cells"]
+    assert (cell["cell"], cell["quantity"], cell["step"], cell["per"]) == ("S11", "rmse", 2, "epoch")
+    html = (tmp_path / "r.html").read_text()
+    assert "rmse, epoch 2" in html and "rmse, step" not in html

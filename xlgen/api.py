@@ -112,10 +112,10 @@ class CheckResult:
         if bad:
             cells = "".join(
                 f"<tr style='background:{'#f8b4b4' if c.status == 'mismatch' else '#ddd'}'><td>{_shown(c.sheet)}!"
-                f"{c.cell}</td><td>{_shown(c.quantity)}</td><td>{c.step}</td><td>{_shown(short(c.workbook_value))}"
+                f"{c.cell}</td><td>{_shown(c.quantity)}</td><td>{c.where}</td><td>{_shown(short(c.workbook_value))}"
                 f"</td><td>{_shown(short(c.reference_value))}</td><td>{c.status}</td></tr>" for c in bad)
             parts.append("<p>First cells that differ (the first is where the error starts):</p><table><tr><th>cell</th>"
-                         f"<th>quantity</th><th>step</th><th>workbook</th><th>reference</th><th></th></tr>{cells}</table>")
+                         f"<th>quantity</th><th>step or epoch</th><th>workbook</th><th>reference</th><th></th></tr>{cells}</table>")
         return "".join(parts)
 
 

@@ -34,17 +34,18 @@ def compare(path: Path, target: Target, result: EngineResult, ranges: list[Range
     per_epoch = table.attrs.get("epochs")
     by_range = dict(zip(ranges, result.values))
     for quantity, source in target.quantities.items():
+        per = "step"
         if quantity in table.columns:
             expected = table[quantity]
         elif per_epoch is not None and quantity in getattr(per_epoch, "columns", ()):
-            expected = per_epoch[quantity]
+            expected, per = per_epoch[quantity], "epoch"
         else:
             raise XlgenError(f"{path}: the reference of {target.experiment!r} has no quantity {quantity!r}")
         if len(expected) != source.size:
             raise XlgenError(f"{path}: {quantity} at {source} has {source.size} cells, the reference "
                              f"{len(expected)} values (are epochs or data of another length?)")
         comparison = compare_column(quantity, source, by_range[source], np.asarray(expected, dtype=float),
-                                    rtol, atol)
+                                    rtol, atol, per)
         outcome.comparisons.append(comparison)
         outcome.compared += source.size
         matched = comparison.status == "match"

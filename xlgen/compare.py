@@ -44,10 +44,11 @@ class QuantityComparison:
     abs_error: np.ndarray  # nan where the cell is not a number compared with a number
     rel_error: np.ndarray
     ulps: np.ndarray  # -1 where not computed (only matching numbers get a distance)
+    per: str = "step"  # what one cell is: a "step", or an "epoch" for per-epoch quantities (rmse)
 
 
 def compare_column(quantity: str, source: Range, values: list[Any], reference: np.ndarray, rtol: float,
-                   atol: float) -> QuantityComparison:
+                   atol: float, per: str = "step") -> QuantityComparison:
     """Every cell of ``values`` against ``reference``: numbers in numpy, the other kinds one by one."""
     count = len(values)
     if set(map(type, values)) <= {float}:  # the usual case, without a Python step per cell
@@ -71,7 +72,7 @@ def compare_column(quantity: str, source: Range, values: list[Any], reference: n
     ulps = np.full(count, -1, dtype=np.int64)
     if close.any():
         ulps[close] = ulp_distance(number[close], reference[close])
-    return QuantityComparison(quantity, source, values, reference, status, absolute, relative, ulps)
+    return QuantityComparison(quantity, source, values, reference, status, absolute, relative, ulps, per)
 
 
 def _status_of_kind(value: Any, expected: float) -> str:

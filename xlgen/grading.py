@@ -163,7 +163,7 @@ def grade_lines(grades: Sequence[Grade], show: Callable[[Any], str], display: Ca
         first = item.first
         if item.status in ("wrong", "changed"):
             formula = f" ={' '.join(display(first.formula).split())}" if first.formula else ""
-            text = (f"{head} at {first.sheet}!{first.cell}{formula} (step {first.step}): expected "
+            text = (f"{head} at {first.sheet}!{first.cell}{formula} ({first.where}): expected "
                     f"{show(first.reference_value)}, it gives {show(first.workbook_value)}")
             if item.status == "changed":
                 text += "; this formula was given: put it back"

@@ -174,7 +174,7 @@ def _cause_block(result: WorkbookResult, causes: list[CellResult], explain: Expl
         "=" + to_display(first.formula) if first.formula else
         "(empty: no formula yet)" if first.workbook_value is None else "(a constant, not a formula)")
     out = [f'<div class="cause"><h3>The error starts at {text(where)}</h3><dl>',
-           f"<dt>quantity</dt><dd>{text(first.quantity)}, step {first.step}</dd>",
+           f"<dt>quantity</dt><dd>{text(first.quantity)}, {first.where}</dd>",
            f'<dt>formula</dt><dd><pre class="formula">{lines_text(formula)}</pre></dd>',
            f"<dt>it gives</dt>{value_cell(first.workbook_value, 'dd')}",
            f"<dt>expected</dt>{value_cell(first.reference_value, 'dd')}</dl>"]
@@ -197,7 +197,7 @@ def _cause_block(result: WorkbookResult, causes: list[CellResult], explain: Expl
         among = "" if kept == result.mismatched else " (among the cells listed)"
         out.append(f"<p>{len(causes) - 1} other cell{'s are' if len(causes) > 2 else ' is'} wrong by "
                    f"{'themselves' if len(causes) > 2 else 'itself'}{among}:</p><ul>")
-        out += [f"<li>{text(quote_sheet(c.sheet))}!{text(c.cell)} ({text(c.quantity)}, step {c.step}): gives "
+        out += [f"<li>{text(quote_sheet(c.sheet))}!{text(c.cell)} ({text(c.quantity)}, {c.where}): gives "
                 f"{text(value_text(c.workbook_value))}, expected {text(value_text(c.reference_value))}</li>"
                 for c in others]
         if len(causes) - 1 > len(others):
@@ -296,12 +296,12 @@ def _quantity(comparison: QuantityComparison, window: tuple[int, int], listed: d
     sheet = comparison.source.sheet
     name = text(comparison.quantity)
     out = [f'<section class="quantity" id="{anchor}"><h3>{name} at {text(comparison.source)}: {differ} of {count} '
-           f"cells differ, the first at {text(_cell(comparison, first))} (step {first + 1})</h3>"]
+           f"cells differ, the first at {text(_cell(comparison, first))} ({comparison.per} {first + 1})</h3>"]
     workbook = np.array([v if type(v) is float else math.nan for v in comparison.workbook], dtype=float)
     out.append(line_chart([Series("reference", np.asarray(comparison.reference, dtype=float), "reference"),
                            Series("workbook", workbook, "workbook")],
-                          f"{name}: workbook against reference by step", first,
-                          f"first difference, step {first + 1}"))
+                          f"{name}: workbook against reference by {comparison.per}", first,
+                          f"first difference, {comparison.per} {first + 1}", per=comparison.per))
     out.append('<p class="legend"><span class="cause">wrong by itself</span><span class="inherited">reads a '
                'wrong cell</span><span class="unsupported">unsupported</span></p>')
     out.append('<table class="cells"><thead><tr><th>step</th><th>cell</th><th>workbook</th><th>reference</th>'

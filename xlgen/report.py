@@ -47,7 +47,7 @@ def _lines(result: WorkbookResult) -> list[str]:
         formula = f" ={to_display(first.formula)}" if first.formula else ""
         formula = " ".join(formula.split())
         lines.append(f"       first mismatch: {first.sheet}!{first.cell}{formula}  quantity {first.quantity} "
-                     f"step {first.step}: workbook {short(first.workbook_value)}, reference "
+                     f"{first.where}: workbook {short(first.workbook_value)}, reference "
                      f"{short(first.reference_value)}  ({result.mismatched} cells differ)")
     if result.unsupported:
         first = result.unsupported[0]

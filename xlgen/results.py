@@ -29,11 +29,17 @@ class CellResult:
     status: str  # "match", "mismatch" or "unsupported"
     formula: str | None = None
     cause: bool = False  # a mismatch whose formula reads no other mismatching cell (set by xlgen.causes)
+    per: str = "step"  # what ``step`` counts: "step", or "epoch" for per-epoch quantities
+
+    @property
+    def where(self) -> str:
+        """``step 7`` or ``epoch 3``: the cell's place in its quantity, in words."""
+        return f"{self.per} {self.step}"
 
     def as_json(self) -> dict[str, Any]:
         return {
             "file": self.file, "sheet": self.sheet, "cell": self.cell, "quantity": self.quantity,
-            "step": self.step, "status": self.status,
+            "step": self.step, "per": self.per, "status": self.status,
             "workbook_value": _json_value(self.workbook_value),
             "reference_value": _json_value(self.reference_value),
             "abs_error": _json_value(self.abs_error), "rel_error": _json_value(self.rel_error),
@@ -134,7 +140,8 @@ def cell_result(file: str, comparison: QuantityComparison, index: int, row: int,
     return CellResult(
         file, comparison.source.sheet, cell_name(row, column), comparison.quantity, index + 1,
         comparison.workbook[index], float(comparison.reference[index]), _number(comparison.abs_error[index]),
-        _number(comparison.rel_error[index]), ulps if ulps >= 0 else None, str(comparison.status[index]), formula)
+        _number(comparison.rel_error[index]), ulps if ulps >= 0 else None, str(comparison.status[index]), formula,
+        per=comparison.per)
 
 
 def exit_code(results: Sequence[WorkbookResult]) -> int:

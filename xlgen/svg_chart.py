@@ -45,10 +45,12 @@ def thinned(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return picked, padded[picked]
 
 
-def line_chart(series: Sequence[Series], title: str, marker: int | None = None, marker_label: str = "") -> str:
+def line_chart(series: Sequence[Series], title: str, marker: int | None = None, marker_label: str = "",
+               per: str = "step") -> str:
     """An ``<svg>`` element: the series against steps 1..n, the y range from their finite values.
 
-    ``marker`` (a 0-based step) draws a vertical line there, labelled ``marker_label``.
+    ``marker`` (a 0-based step) draws a vertical line there, labelled ``marker_label``; ``per`` names the
+    steps on the axis ("epoch" for per-epoch quantities).
     Text in ``title`` and the labels must already be HTML-escaped.
     """
     count = max((len(s.values) for s in series), default=0)
@@ -73,7 +75,7 @@ def line_chart(series: Sequence[Series], title: str, marker: int | None = None, 
         parts.append(f'<text class="axis" x="{LEFT - 6}" y="{anchor + 4}" text-anchor="end">{value:.4g}</text>')
     for step, anchor in ((1, "start"), (count, "end")):
         parts.append(f'<text class="axis" x="{x(step - 1):.1f}" y="{HEIGHT - 10}" text-anchor="{anchor}">'
-                     f'step {step}</text>')
+                     f'{per} {step}</text>')
     if marker is not None:
         at = x(marker)
         parts.append(f'<line class="marker" x1="{at:.1f}" y1="{TOP}" x2="{at:.1f}" y2="{TOP + plot_height}"/>')
