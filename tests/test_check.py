@@ -324,3 +324,4 @@ def test_a_per_epoch_quantity_is_placed_by_its_epoch(tmp_path):
     assert (cell["cell"], cell["quantity"], cell["step"], cell["per"]) == ("S11", "rmse", 2, "epoch")
     html = (tmp_path / "r.html").read_text()
     assert "rmse, epoch 2" in html and "rmse, step" not in html
+    assert '<table class="cells"><thead><tr><th>epoch</th>' in html and "(epoch 2)</h3>" in html

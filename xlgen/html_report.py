@@ -301,14 +301,15 @@ def _quantity(comparison: QuantityComparison, window: tuple[int, int], listed: d
     out.append(line_chart([Series("reference", np.asarray(comparison.reference, dtype=float), "reference"),
                            Series("workbook", workbook, "workbook")],
                           f"{name}: workbook against reference by {comparison.per}", first,
-                          f"first difference, {comparison.per} {first + 1}", per=comparison.per))
+                          f"first difference, {comparison.per} {first + 1}", comparison.per))
     out.append('<p class="legend"><span class="cause">wrong by itself</span><span class="inherited">reads a '
                'wrong cell</span><span class="unsupported">unsupported</span></p>')
-    out.append('<table class="cells"><thead><tr><th>step</th><th>cell</th><th>workbook</th><th>reference</th>'
+    per = comparison.per
+    out.append(f'<table class="cells"><thead><tr><th>{per}</th><th>cell</th><th>workbook</th><th>reference</th>'
                "<th>relative error</th></tr></thead><tbody>")
     start, end = window
     if start:
-        matching = "step 1 matches" if start == 1 else f"steps 1 to {start} match"
+        matching = f"{per} 1 matches" if start == 1 else f"{per}s 1 to {start} match"
         out.append(f'<tr class="gap"><td colspan="5">{matching} (not listed)</td></tr>')
     for index in range(start, end):
         cell = _cell(comparison, index)
@@ -324,7 +325,7 @@ def _quantity(comparison: QuantityComparison, window: tuple[int, int], listed: d
     if end < count:
         rest = status[end:]
         differing = int((rest == "mismatch").sum())
-        out.append(f'<tr class="gap"><td colspan="5">{count - end} more cells not listed (steps {end + 1} to '
+        out.append(f'<tr class="gap"><td colspan="5">{count - end} more cells not listed ({per}s {end + 1} to '
                    f"{count}), {differing} of them differ</td></tr>")
     out.append("</tbody></table></section>")
     return "".join(out)

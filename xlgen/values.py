@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .errors import XlgenError
+
 
 class ExcelError(str):
     """An Excel error value; compares equal to its text (``ExcelError("#NUM!") == "#NUM!"``)."""
@@ -40,8 +42,6 @@ def as_error(text: str) -> ExcelError:
     """The error value spelled ``text``; a text that is none of Excel's error values is refused."""
     error = ERRORS.get(text)
     if error is None:
-        from .errors import XlgenError
-
         raise XlgenError(f"error value {text!r} is not one of Excel's")
     return error
 

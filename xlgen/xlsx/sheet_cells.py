@@ -18,9 +18,9 @@ from ..errors import XlgenError
 from ..row_templates import RowTemplate
 from ..row_spans import span_at
 from ..values import Value, as_error
+from .xml_text import ooxml_unescape
 
 _BOOLEANS = {"1": True, "0": False, "true": True, "false": False}  # xsd:boolean, as OOXML's t="b" cells are
-from .xml_text import ooxml_unescape
 
 # Cells of a sheet's multi-cell array formulas that an evaluator may have to hold: two full columns (a
 # million-row sheet of 1x2 LAMBDA results). An area claiming the rest of the grid is refused before its cells exist.
