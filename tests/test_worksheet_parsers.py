@@ -120,6 +120,25 @@ def one_sheet(path: Path, sheet_data: str) -> Path:
     return path
 
 
+def long_run_rows() -> str:
+    """Rows 2..23 of one run, but: B6 reads A5 (not A6), C9 reads C2 (not C8), rows 12 and 15 hold an escape
+    and a carriage return, and row 19 is an empty ``<row/>``; every third row has ``spans``."""
+    rows = []
+    for r in range(2, 24):
+        if r == 19:
+            rows.append('<row r="19" ht="3"/>')
+            continue
+        value = {8: "", 12: "a&amp;b", 15: "c\r\nd"}.get(r, f"x{r}")
+        spans = ' spans="1:6"' if r % 3 else ""
+        rows.append(
+            f'<row r="{r}"{spans}><c r="A{r}" t="str"><v>{value}</v></c>'
+            f'<c r="B{r}"><f>A{r - 1 if r == 6 else r}*2+B{r - 1}</f><v>{r}</v></c>'
+            f'<c r="C{r}" t="str"><f>CONCAT("5%d",{"C2" if r == 9 else f"C{r - 1}"})</f><v>5%d</v></c>'
+            f'<c r="D{r}" cm="1"><f t="array" ref="D{r}:E{r}">STEP(A{r}:B{r})</f><v>1</v></c><c r="E{r}"><v>{r}</v></c>'
+            f'<c r="F{r}"><f>SUM(B$2:B{r - 1})</f><v>0</v></c></row>')
+    return "".join(rows)
+
+
 ODD_SHEETS = {
     "escapes and newlines": (
         '<row r="1"><c r="A1" t="str"><f>"a&amp;b"&amp;"&lt;&gt;&quot;"</f><v>a&amp;b&lt;&gt;"</v></c>'
@@ -166,6 +185,8 @@ ODD_SHEETS = {
               for r in (16, 17))
     + '<row r="18"><c r="A18"><v>1</v></c><c r="B18"><f t="shared" ref="B18:B19" si="0">A18</f></c></row>'
     + '<row r="19"><c r="A19"><v>1</v></c><c r="B19"><f t="shared" si="0"/></c></row>',
+    # A long filled-down run, read row by row with one match each, broken by rows that nearly repeat it.
+    "long runs and the rows that break them": long_run_rows(),
     "whitespace, unicode and the grid's corners": (
         '\n  <row r="1">\n    <c r="A1" t="inlineStr"><is><t>π ≈ 3.14 𝔁</t></is></c>\n'
         '    <c r="XFD1" t="str"><f>"é"&amp;"𝔁"</f><v>é𝔁</v></c>\n  </row>\n'
@@ -178,6 +199,27 @@ ODD_SHEETS = {
 @pytest.mark.parametrize("case", ODD_SHEETS)
 def test_odd_sheets_read_alike(tmp_path, case, formula_values):
     assert_equal_readings(one_sheet(tmp_path / "odd.xlsx", ODD_SHEETS[case]), formula_values)
+
+
+def test_rows_of_a_long_run_are_matched_whole(tmp_path, monkeypatch):
+    """The scanner's one-match path is the one taken for a long run (so the readings above compare it)."""
+    matched = []
+    repeats = scanner._RowPattern.repeats
+
+    def counted(self, text, position, end, row):
+        found = repeats(self, text, position, end, row)
+        number = int(text[position:position + 40].split('"', 2)[1])  # the row tried, as <row r="20"> numbers it
+        matched.append(number if found else -number)
+        return found
+
+    monkeypatch.setattr(scanner._RowPattern, "repeats", counted)
+    path = one_sheet(tmp_path / "odd.xlsx", ODD_SHEETS["long runs and the rows that break them"])
+    read_both(path, False)
+    # A row is matched whole once the row above repeated its own row above by writing its shape (3, 8, 11,
+    # 14, 17 and 21 did); 6 and 9 move a reference elsewhere (so 7 and 10 differ from them too), 12 and 15
+    # hold an escape or a carriage return, 19 is empty and 20 is then not the row after the run's last.
+    assert [row for row in matched if row > 0] == [4, 5, 18, 22, 23]
+    assert [-row for row in matched if row < 0] == [6, 9, 12, 15, 19, 20]
 
 
 def test_the_comparison_sees_a_difference(tmp_path):

@@ -16,6 +16,7 @@ from __future__ import annotations
 import codecs
 import re
 import zipfile
+from operator import itemgetter
 from pathlib import Path
 
 from ..cells import cell_name, column_index
@@ -52,9 +53,12 @@ class _Repeat:
     formula cell continues the run of the cell above, exactly as reading it cell by cell would find, and only
     the constants' values are read. Rows with shared formulas, escaped text or inline strings are read cell by
     cell, and so is every row when cached values of formulas are wanted.
+
+    Once a row has repeated the one above, the rows after it are matched by one regular expression each
+    (:class:`_RowPattern`): the same test, without cutting the row's values out and writing its shape again.
     """
 
-    __slots__ = ("template", "row", "runs", "areas", "constants")
+    __slots__ = ("template", "row", "runs", "areas", "constants", "pattern")
 
     def __init__(self, template: RowTemplate, row: int, runs: list, areas: list, constants: list):
         self.template = template
@@ -62,6 +66,61 @@ class _Repeat:
         self.runs = runs  # the formula runs the row's cells continue
         self.areas = areas  # (run, last column's letters, width) of the one-row array areas among them
         self.constants = constants  # (index among the row's <v> values, column, t) of its constant cells
+        self.pattern: _RowPattern | None = None  # made when a row first repeats this one
+
+
+class _RowPattern:
+    """A :class:`_Repeat`'s test as one match: a whole ``<row>`` whose text is the template's with any row
+    numbers in its holes and any values in its ``<v>``; it repeats the row above when every hole holds the
+    row number the template puts there."""
+
+    __slots__ = ("match", "holes", "values", "offsets", "expected")
+
+    def __init__(self, template: RowTemplate):
+        self.match, self.holes, self.values = _row_expression(template.format)
+        self.offsets = sorted(set(template.offsets))
+        # Both getters give a tuple for two or more holes and a single string for one: compared like with like.
+        self.expected = itemgetter(*[self.offsets.index(offset) for offset in template.offsets])
+
+    def repeats(self, text: str, position: int, end: int, row: int):
+        """The match of the ``<row>`` at ``position`` if it is the template's written in ``row``, else None."""
+        found = self.match(text, position, end)
+        if found is None or self.holes(found.groups()) != self.expected([str(row + o) for o in self.offsets]):
+            return None
+        return found
+
+
+_ROW_EXPRESSIONS: dict[str, tuple] = {}
+_FORMAT_CODES = re.compile(r"(%%|%d)")
+
+
+def _row_expression(format: str) -> tuple:
+    """(match, holes, values) of a row whose shape has the template ``format``: the match of its regular
+    expression, the getter of its holes' groups, and the group of each of its ``<v>`` values (made once per
+    format: the same rows recur every epoch)."""
+    found = _ROW_EXPRESSIONS.get(format)
+    if found is not None:
+        return found
+    pieces = [""]  # the text around the holes: the format cut at each %d, its %% read as %
+    for part in _FORMAT_CODES.split(format):
+        if part == "%d":
+            pieces.append("")
+        else:
+            pieces[-1] += "%" if part == "%%" else part
+    value = "<v>([^<&\\r]*)</v>"  # the scanner reads rows with escapes or carriage returns cell by cell
+    expression = re.compile(r"<row\b[^>]*(?<!/)>"
+                            + "([0-9]+)".join(value.join(map(re.escape, piece.split("<v></v>"))) for piece in pieces)
+                            + "</row>")
+    # The groups come in text order, holes and values mixed: which is which, from the pieces.
+    kinds = []
+    for index, piece in enumerate(pieces):
+        kinds += ["v"] * piece.count("<v></v>") + (["hole"] if index < len(pieces) - 1 else [])
+    holes = itemgetter(*[i for i, kind in enumerate(kinds) if kind == "hole"])
+    found = (expression.match, holes, [i for i, kind in enumerate(kinds) if kind == "v"])
+    if len(_ROW_EXPRESSIONS) >= 256:
+        _ROW_EXPRESSIONS.clear()
+    _ROW_EXPRESSIONS[format] = found
+    return found
 
 
 def scan_sheet(path: Path, archive: zipfile.ZipFile, member: str, cells: SheetCells, shared: list[str],
@@ -139,6 +198,23 @@ def scan_sheet(path: Path, archive: zipfile.ZipFile, member: str, cells: SheetCe
                 start, position = position, match.end()
                 letters, digits, cell_attributes, formula_attributes, formula, raw, inline = match.groups()
                 if letters is None:  # <row>, </row> or whitespace
+                    if repeat is not None and repeat.pattern is not None and text.startswith("<row", start):
+                        found = repeat.pattern.repeats(text, start, end, repeat.row + 1)
+                        if found is not None:  # the row above moved down a row, matched at once
+                            row = repeat.row = repeat.row + 1
+                            for run in repeat.runs:
+                                run.last_row = row
+                            for run, last, width in repeat.areas:
+                                cell = (row, run.column)
+                                builder.count_array_cells(width, row, run.column, f"{cell_name(*cell)}:{last}{row}")
+                            if repeat.constants:
+                                groups = found.groups()
+                                value_groups = repeat.pattern.values
+                                for index, column, kind in repeat.constants:
+                                    cell = (row, column)
+                                    store_constant(row, column, kind, groups[value_groups[index]])
+                            position, cell = found.end(), None
+                            continue
                     if text.startswith("<row", start) and text[position - 2] != "/":
                         close = text.find("</row>", position, end)
                         shape = None
@@ -160,6 +236,8 @@ def scan_sheet(path: Path, archive: zipfile.ZipFile, member: str, cells: SheetCe
                                 for index, column, kind in repeat.constants:
                                     cell = (row, column)
                                     store_constant(row, column, kind, values[index])
+                            if repeat.pattern is None:
+                                repeat.pattern = _RowPattern(repeat.template)
                             position, shape, cell = close, None, None
                         else:
                             repeat = None  # read cell by cell; its shape is kept for the next row at </row>
