@@ -70,35 +70,43 @@ class _Repeat:
 
 
 class _RowPattern:
-    """A :class:`_Repeat`'s test as one match: a whole ``<row>`` whose text is the template's with any row
-    numbers in its holes and any values in its ``<v>``; it repeats the row above when every hole holds the
-    row number the template puts there."""
+    """A :class:`_Repeat`'s test as one match: a whole ``<row>`` whose text is the template's with row numbers
+    in its holes and any values in its ``<v>``. Holes the template fills with one number are one group and its
+    back-references, so the expression itself sees that they agree; the row repeats the row above when each
+    group holds the row number the template puts there. Only the constants' values are captured."""
 
-    __slots__ = ("match", "holes", "values", "offsets", "expected")
+    __slots__ = ("match", "holes", "values", "offsets")
 
-    def __init__(self, template: RowTemplate):
-        self.match, self.holes, self.values = _row_expression(template.format)
-        self.offsets = sorted(set(template.offsets))
-        # Both getters give a tuple for two or more holes and a single string for one: compared like with like.
-        self.expected = itemgetter(*[self.offsets.index(offset) for offset in template.offsets])
+    def __init__(self, template: RowTemplate, constants: list):
+        offsets = list(dict.fromkeys(template.offsets))  # the distinct offsets, in the order the holes meet them
+        slots = tuple(offsets.index(offset) for offset in template.offsets)
+        self.match, self.holes, self.values = _row_expression(template.format, slots,
+                                                              tuple(index for index, _, _ in constants))
+        self.offsets = offsets
 
     def repeats(self, text: str, position: int, end: int, row: int):
         """The match of the ``<row>`` at ``position`` if it is the template's written in ``row``, else None."""
         found = self.match(text, position, end)
-        if found is None or self.holes(found.groups()) != self.expected([str(row + o) for o in self.offsets]):
+        if found is None:
             return None
+        groups = found.groups()
+        for index, offset in zip(self.holes, self.offsets):
+            if groups[index] != str(row + offset):
+                return None
         return found
 
 
-_ROW_EXPRESSIONS: dict[str, tuple] = {}
+_ROW_EXPRESSIONS: dict[tuple, tuple] = {}
 _FORMAT_CODES = re.compile(r"(%%|%d)")
 
 
-def _row_expression(format: str) -> tuple:
-    """(match, holes, values) of a row whose shape has the template ``format``: the match of its regular
-    expression, the getter of its holes' groups, and the group of each of its ``<v>`` values (made once per
-    format: the same rows recur every epoch)."""
-    found = _ROW_EXPRESSIONS.get(format)
+def _row_expression(format: str, slots: tuple[int, ...], constants: tuple[int, ...]) -> tuple:
+    """(match, holes, values) of a row of the template ``format`` whose holes take the distinct numbers
+    ``slots`` says and whose ``<v>`` numbers ``constants`` hold constants: the match of its regular expression,
+    the group of each distinct number, and the group of each constant's value by its ``<v>`` number (made once
+    per key: the same rows recur every epoch)."""
+    key = (format, slots, constants)
+    found = _ROW_EXPRESSIONS.get(key)
     if found is not None:
         return found
     pieces = [""]  # the text around the holes: the format cut at each %d, its %% read as %
@@ -107,19 +115,34 @@ def _row_expression(format: str) -> tuple:
             pieces.append("")
         else:
             pieces[-1] += "%" if part == "%%" else part
-    value = "<v>([^<&\\r]*)</v>"  # the scanner reads rows with escapes or carriage returns cell by cell
-    expression = re.compile(r"<row\b[^>]*(?<!/)>"
-                            + "([0-9]+)".join(value.join(map(re.escape, piece.split("<v></v>"))) for piece in pieces)
-                            + "</row>")
-    # The groups come in text order, holes and values mixed: which is which, from the pieces.
-    kinds = []
+    wanted = set(constants)
+    expression, groups, holes, values = [r"<row\b[^>]*(?<!/)>"], 0, {}, {}
+    value_number = 0
     for index, piece in enumerate(pieces):
-        kinds += ["v"] * piece.count("<v></v>") + (["hole"] if index < len(pieces) - 1 else [])
-    holes = itemgetter(*[i for i, kind in enumerate(kinds) if kind == "hole"])
-    found = (expression.match, holes, [i for i, kind in enumerate(kinds) if kind == "v"])
+        for part_index, part in enumerate(piece.split("<v></v>")):
+            if part_index:  # a <v> before this part: the scanner reads escapes and carriage returns cell by cell
+                if value_number in wanted:
+                    values[value_number] = groups
+                    groups += 1
+                    expression.append("<v>([^<&\\r]*)</v>")
+                else:
+                    expression.append("<v>[^<&\\r]*</v>")
+                value_number += 1
+            expression.append(re.escape(part))
+        if index < len(pieces) - 1:
+            slot = slots[index]
+            if slot in holes:
+                expression.append(f"(?P=h{slot})")
+            else:
+                holes[slot] = groups
+                groups += 1
+                expression.append(f"(?P<h{slot}>[0-9]+)")
+    expression.append("</row>")
+    found = (re.compile("".join(expression)).match, [holes[slot] for slot in sorted(holes)],
+             {number: group for number, group in values.items()})
     if len(_ROW_EXPRESSIONS) >= 256:
         _ROW_EXPRESSIONS.clear()
-    _ROW_EXPRESSIONS[format] = found
+    _ROW_EXPRESSIONS[key] = found
     return found
 
 
@@ -237,7 +260,7 @@ def scan_sheet(path: Path, archive: zipfile.ZipFile, member: str, cells: SheetCe
                                     cell = (row, column)
                                     store_constant(row, column, kind, values[index])
                             if repeat.pattern is None:
-                                repeat.pattern = _RowPattern(repeat.template)
+                                repeat.pattern = _RowPattern(repeat.template, repeat.constants)
                             position, shape, cell = close, None, None
                         else:
                             repeat = None  # read cell by cell; its shape is kept for the next row at </row>
