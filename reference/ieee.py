@@ -23,6 +23,8 @@ NAN = math.nan
 
 def power(base: float, exponent: float) -> float:
     """``base`` to the ``exponent``, as Excel computes it; ``inf`` on overflow, ``nan`` where undefined."""
+    if exponent == 2:  # the squared errors of every sheet: _multiplied's answer, without its loop
+        return base * base
     if float(exponent).is_integer() and abs(exponent) < 2**53:
         return _multiplied(base, int(exponent))
     try:
