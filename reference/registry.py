@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import chain
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -140,7 +142,7 @@ class Table:
                  columns: Sequence[str] | None = None):
         self.rows = rows
         self._declared = None if columns is None else list(columns)  # the columns of a table without rows
-        self.columns = self._declared or list(dict.fromkeys(key for row in rows for key in row))  # pandas' order
+        self.columns = self._declared or list(dict.fromkeys(chain.from_iterable(rows)))  # pandas' order
         self.attrs = {} if attrs is None else attrs
 
     def __len__(self) -> int:
@@ -151,7 +153,10 @@ class Table:
 
         if name not in self.columns:
             raise KeyError(name)
-        values = [row.get(name, np.nan) for row in self.rows]
+        try:
+            values = list(map(itemgetter(name), self.rows))
+        except KeyError:  # rows without it (a quantity of some steps only) read nan there
+            values = [row.get(name, np.nan) for row in self.rows]
         try:
             return np.array(values, dtype=float)
         except (TypeError, ValueError):  # a column that is not numbers
