@@ -163,3 +163,16 @@ def test_spec_files_name_real_quantities():
 def test_unknown_parameter_is_refused():
     with pytest.raises(KeyError, match="no parameter 'learning_rate'"):
         reference.run("basic-sgd", learning_rate=0.1)
+
+
+def test_a_table_reads_columns_with_nan_where_a_row_lacks_one():
+    from reference.registry import Table
+
+    rows = [{"step": 1, "b": 0.5}, {"step": 2, "b": 0.25, "loss": 3.0}, {"step": 3, "b": 0.125}]
+    table = Table(rows)
+    assert table.columns == ["step", "b", "loss"]
+    assert table["b"].tolist() == [0.5, 0.25, 0.125]
+    loss = table["loss"].tolist()
+    assert loss[1] == 3.0 and math.isnan(loss[0]) and math.isnan(loss[2])
+    with pytest.raises(KeyError):
+        table["lr"]
