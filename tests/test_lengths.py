@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
+
+from reference.registry import EXPERIMENTS
+from xlgen import lengths
+from xlgen.cells import Range
 from xlgen.cli import main
+from xlgen.lengths import LONG_DATA, PROBES, length_parameters
+from xlgen.spec import Target
 
 from .handmade import basic_sgd_sheet, basic_sgd_spec
 
@@ -45,3 +52,37 @@ def test_a_spec_that_fixes_epochs_is_taken_at_its_word(tmp_path, capsys):
     spec = basic_sgd_spec(tmp_path / "basic.toml", last_row=32, epochs=2)
     assert main(["check", str(book), "--spec", str(spec)]) == 2
     assert "has 29 cells, the reference 58 values" in capsys.readouterr().out
+
+
+# The experiments whose one length a spec may leave out, with data parameters (all but momentum-sin).
+INFERRED = sorted(name for name, experiment in EXPERIMENTS.items()
+                  if len(length_parameters(experiment.defaults)) == 1
+                  and any(isinstance(value, tuple) for value in experiment.defaults.values()))
+
+
+def test_every_experiment_but_one_has_a_length_to_infer():
+    assert len(INFERRED) == len(EXPERIMENTS) - 1 and "momentum-sin" not in INFERRED
+
+
+@pytest.mark.parametrize("name", INFERRED)
+@pytest.mark.parametrize("points", [LONG_DATA, 1_001, 2_003])
+def test_rows_per_data_point_from_short_trials_are_a_full_trials(name, points):
+    """Every experiment: the rows read off two short runs (long data) are the rows of one run at full length."""
+    experiment = EXPERIMENTS[name]
+    missing = length_parameters(experiment.defaults)
+    data = [key for key, value in experiment.defaults.items() if isinstance(value, tuple)]
+    sheet = Range("s", 1, 1, points, 1)
+    target = Target(name, {key: sheet for key in data}, {})
+    full = lengths._trial(experiment, target, missing[0], None)
+    assert lengths._rows_per_unit(experiment, target, missing[0]) == full
+
+
+def test_short_trials_run_only_for_long_data(monkeypatch):
+    trials = []
+    trial = lengths._trial
+    monkeypatch.setattr(lengths, "_trial", lambda *args: trials.append(args[3]) or trial(*args))
+    experiment = EXPERIMENTS["basic-sgd"]
+    for points in (29, LONG_DATA):
+        sheet = Range("s", 1, 1, points, 1)
+        lengths._rows_per_unit(experiment, Target("basic-sgd", {"x": sheet, "y": sheet}, {}), "epochs")
+    assert trials == [None, *PROBES]

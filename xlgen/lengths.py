@@ -39,12 +39,12 @@ def infer_lengths(target: Target, where: str) -> Target:
     if len(missing) != 1:
         return target
     length = missing[0]
-    unit_rows, unit_epochs = _rows_per_unit(experiment, target, length)
+    step_columns, steps, epoch_columns, epochs = _rows_per_unit(experiment, target, length)
     for quantity, source in target.quantities.items():
-        if quantity in unit_rows.columns:
-            unit, kind = len(unit_rows), "rows"
-        elif quantity in unit_epochs.columns:
-            unit, kind = len(unit_epochs), "epoch rows"
+        if quantity in step_columns:
+            unit, kind = steps, "rows"
+        elif quantity in epoch_columns:
+            unit, kind = epochs, "epoch rows"
         else:
             continue  # an unknown quantity gets its own error later
         if unit == 0:
@@ -61,19 +61,50 @@ def infer_lengths(target: Target, where: str) -> Target:
     return target
 
 
-def _rows_per_unit(experiment, target: Target, length: str):
-    """The reference's step and epoch tables with ``length`` = 1 and data of the spec's sizes."""
+# Data sizes of the two small trials that find the reference's rows per data point, and the data length from
+# which they are run instead of one trial at full length (see _rows_per_unit).
+PROBES = (5, 7)
+LONG_DATA = 1000
+
+
+def _rows_per_unit(experiment, target: Target, length: str) -> tuple[list[str], int, list[str], int]:
+    """(step columns, step rows, epoch columns, epoch rows) of the reference with ``length`` = 1 and data of
+    the spec's sizes.
+
+    A reference over 100,000 data points costs as much as the check itself, so when the data are long the
+    reference runs twice on short data instead: if its steps are the same whole number per data point at
+    both sizes and its epochs do not change, that holds at the spec's size too (every experiment's is
+    tested against a full run); otherwise it runs once at the spec's size.
+    """
+    sizes = {name: source.size for name, source in target.params.items()
+             if isinstance(source, Range) and isinstance(experiment.defaults.get(name), tuple)
+             and experiment.defaults.get(name)}
+    size = next(iter(sizes.values()), 0)
+    if len(set(sizes.values())) == 1 and size >= LONG_DATA:
+        (columns, steps, epoch_columns, epochs), (_, other_steps, _, other_epochs) = (
+            _trial(experiment, target, length, probe) for probe in PROBES)
+        per_point, rest = divmod(steps, PROBES[0])
+        if not rest and per_point and other_steps == per_point * PROBES[1] and other_epochs == epochs:
+            return columns, per_point * size, epoch_columns, epochs
+    return _trial(experiment, target, length, None)
+
+
+def _trial(experiment, target: Target, length: str, probe: int | None) -> tuple[list[str], int, list[str], int]:
+    """:func:`_rows_per_unit` of one run, with every data parameter ``probe`` points long (None: the spec's
+    sizes)."""
     trial: dict = {length: 1}
     for name, source in target.params.items():
         default = experiment.defaults.get(name)
         if isinstance(source, Range):
             if isinstance(default, tuple) and default:
                 # Only the size matters here; the default values keep the arithmetic ordinary.
-                trial[name] = tuple(float(v) for v in np.resize(np.asarray(default, dtype=float), source.size))
+                points = source.size if probe is None else probe
+                trial[name] = tuple(float(v) for v in np.resize(np.asarray(default, dtype=float), points))
         else:
             trial[name] = source
     try:
         table = reference_columns(experiment.name, trial)
     except XlgenError:
         table = reference_columns(experiment.name, {length: 1})
-    return table, table_epochs(table)
+    epochs = table_epochs(table)
+    return list(table.columns), len(table), list(epochs.columns), len(epochs)
