@@ -111,6 +111,18 @@ def test_array_formulas_and_lambda_calls(tmp_path):
     assert values[3] == [1.0, 1.0, None, None, None, None, 1.0, 2.0, NA]
 
 
+def test_a_column_of_constants_gaps_formulas_and_array_cells_reads_cell_by_cell_alike(tmp_path):
+    """Column B read as one range: constants, empty cells, a formula, the cells of array areas anchored in B
+    and in A (B7 is the second cell of A7:B7, B1:C1+100 with C1 empty), read in stretches and cell by cell alike."""
+    path = _write(tmp_path / "c.xlsx", {"S!B1": 1, "S!B2": 2, "S!B4": "x", "S!B5": "=B1+B2", "S!B6": 6,
+                                        "S!B10": True, "S!B12": 12},
+                  arrays={"S!B8:B9": "{=B1:B2*10}", "S!A7:B7": "{=B1:C1+100}"})
+    whole = get_engine("fast").evaluate(path, [Range("S", 1, 2, 13, 2)]).values[0]
+    one_by_one = [get_engine("fast").evaluate(path, [Range("S", row, 2, row, 2)]).values[0][0]
+                  for row in range(1, 14)]
+    assert whole == one_by_one == [1.0, 2.0, None, "x", 3.0, 6.0, 100.0, 10.0, 20.0, True, None, 12.0, None]
+
+
 def test_missing_requested_sheet(tmp_path):
     path = _write(tmp_path / "m.xlsx", {"S!A1": 1})
     from xlgen.errors import XlgenError

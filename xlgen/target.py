@@ -120,6 +120,9 @@ def read_params(path: Path, target: Target, ranges: list[Range], values: list[li
             params[name] = source
             continue
         cells = by_range[source]
+        if all(type(value) is float for value in cells):  # the usual case, without a look at each cell's name
+            params[name] = tuple(cells) if source.size > 1 else cells[0]
+            continue
         numbers = []
         for (row, column), value in zip(source.cells(), cells):
             if isinstance(value, Unsupported):

@@ -25,8 +25,9 @@ from __future__ import annotations
 import bisect
 import gc
 import sys
-from contextlib import contextmanager
 from collections.abc import Iterator
+from contextlib import contextmanager
+from itertools import repeat
 from pathlib import Path
 
 from ..cells import MAX_COLUMNS, MAX_ROWS, Range, cell_name, quote_sheet
@@ -83,6 +84,22 @@ class _SheetState:
             found.sort()
             self.member_index[column] = ([row for row, _ in found], [anchor for _, anchor in found])
         self.member_columns = sorted(self.member_index)
+
+    def next_formula_row(self, row: int, column: int) -> int:
+        """The first row below ``row`` where ``column`` holds a formula or an array area's cell (or past the
+        grid)."""
+        found = MAX_ROWS + 1
+        pieces = self.by_column.get(column)
+        if pieces is not None:
+            index = bisect.bisect_right(pieces[0], row)
+            if index < len(pieces[0]):
+                found = pieces[0][index]
+        members = self.member_index.get(column)
+        if members is not None:
+            index = bisect.bisect_right(members[0], row)
+            if index < len(members[0]):
+                found = min(found, members[0][index])
+        return found
 
     def piece_at(self, row: int, column: int) -> Piece | None:
         found = self.by_column.get(column)
@@ -519,9 +536,10 @@ class WorkbookEvaluator:
             piece = state.piece_at(row, column)
             if piece is None:
                 anchor = state.members.get((row, column))
-                if anchor is None:  # no formula: what value() would find
-                    found.append(constants.get((row, column)))
-                    row += 1
+                if anchor is None:  # no formula up to the column's next one: what value() would find
+                    stop = min(last_row, state.next_formula_row(row, column) - 1)
+                    found += map(constants.get, zip(range(row, stop + 1), repeat(column)))
+                    row = stop + 1
                     continue
                 piece = state.piece_at(*anchor)
             if piece is not None and piece.block is not None and piece.block.outputs:
