@@ -213,6 +213,7 @@ def scan_sheet(path: Path, archive: zipfile.ZipFile, member: str, cells: SheetCe
         letters = digits = cell = None  # the cell being read, for an error message (cell: on a repeated row)
         row = 0
         shape = None  # the row being read cell by cell, its values left out (see _Repeat)
+        unmatched = -1  # where the last row matched whole ended (the row after it did not repeat it)
         try:
             while position < end:
                 match = match_at(text, position, end)
@@ -221,22 +222,28 @@ def scan_sheet(path: Path, archive: zipfile.ZipFile, member: str, cells: SheetCe
                 start, position = position, match.end()
                 letters, digits, cell_attributes, formula_attributes, formula, raw, inline = match.groups()
                 if letters is None:  # <row>, </row> or whitespace
-                    if repeat is not None and repeat.pattern is not None and text.startswith("<row", start):
-                        found = repeat.pattern.repeats(text, start, end, repeat.row + 1)
-                        if found is not None:  # the row above moved down a row, matched at once
-                            row = repeat.row = repeat.row + 1
-                            for run in repeat.runs:
+                    if repeat is not None and repeat.pattern is not None and start != unmatched \
+                            and text.startswith("<row", start):
+                        pattern = repeat.pattern
+                        found = pattern.repeats(text, start, end, repeat.row + 1)
+                        if found is not None:  # the row above moved down a row, matched at once; so may the next
+                            while found is not None:
+                                row = repeat.row = repeat.row + 1
+                                for run, last, width in repeat.areas:
+                                    cell = (row, run.column)
+                                    builder.count_array_cells(width, row, run.column,
+                                                              f"{cell_name(*cell)}:{last}{row}")
+                                if repeat.constants:
+                                    groups = found.groups()
+                                    for index, column, kind in repeat.constants:
+                                        cell = (row, column)
+                                        store_constant(row, column, kind, groups[pattern.values[index]])
+                                position = found.end()
+                                found = pattern.repeats(text, position, end, row + 1) \
+                                    if text.startswith("<row", position) else None
+                            for run in repeat.runs:  # the runs go on to the last row matched
                                 run.last_row = row
-                            for run, last, width in repeat.areas:
-                                cell = (row, run.column)
-                                builder.count_array_cells(width, row, run.column, f"{cell_name(*cell)}:{last}{row}")
-                            if repeat.constants:
-                                groups = found.groups()
-                                value_groups = repeat.pattern.values
-                                for index, column, kind in repeat.constants:
-                                    cell = (row, column)
-                                    store_constant(row, column, kind, groups[value_groups[index]])
-                            position, cell = found.end(), None
+                            cell, unmatched = None, position  # a row there was just tried: not again
                             continue
                     if text.startswith("<row", start) and text[position - 2] != "/":
                         close = text.find("</row>", position, end)
