@@ -1,12 +1,20 @@
-"""End to end: ``xlgen check`` of generated basic-SGD workbooks, beside LibreOffice and ``formulas``, in one run.
+"""End to end: ``xlgen check`` of basic-SGD workbooks, beside LibreOffice and ``formulas``, in one run.
 
-    python -m benchmarks.check                          # 1,015 / 5,017 / 10,005 / 100,021 rows, plain, LET, LAMBDA
-    python -m benchmarks.check --epochs 35,345 --repeat 3
+    python -m benchmarks.check                          # both layouts, every size, plain, LET, LAMBDA
+    python -m benchmarks.check --epochs 35,345 --handmade-rows 1000 --repeat 3
 
-The workbooks are what ``xlgen build basic-sgd --set epochs=N --variant V``
-writes (29 data rows an epoch, 13 formula cells a row), kept in ``--cache``.
+Two layouts, kept in ``--cache``:
+
+- generated: what ``xlgen build basic-sgd --set epochs=N --variant V`` writes
+  (29 data rows an epoch, each epoch's rows below the last; 13 formula cells
+  a row and a row of summaries per epoch), checked by its manifest;
+- hand-made: the sheet of :mod:`benchmarks.workbooks` (graddesc's ``basic``
+  layout, one run of N rows, 12 formula cells a row), checked with the spec a
+  learner would write for it (``--spec``, :func:`benchmarks.workbooks.spec`).
+
 Each measurement is a fresh process: its wall time and its peak resident set
-(with the processes it waited for). Rows of the table:
+(with the processes it waited for), run with Python's bytecode cache on as an
+installed ``xlgen`` has it. Rows of the table:
 
 - ``xlgen check``: read, evaluate with the ``fast`` engine, compute the
   reference, compare every cell (the command a user runs);
@@ -41,11 +49,13 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.run import _PROFILE, machine
+from benchmarks import workbooks
+from benchmarks.run import _PROFILE, machine, user_environment
 
 ROOT = Path(__file__).resolve().parents[1]
 FORMS = {"plain": "basic-sgd.xlsx", "let": "basic-sgd-let.xlsx", "lambda": "basic-sgd-lambda.xlsx"}
 EPOCHS = (35, 173, 345, 3449)  # 1,015, 5,017, 10,005 and 100,021 data rows
+HANDMADE_ROWS = (1_000, 10_000, 100_000)
 ROWS_PER_EPOCH = 29
 FORMULAS_LAMBDA_MAX_ROWS = 1_100  # formulas reports LAMBDA cells unsupported and is slowest on them
 
@@ -53,7 +63,8 @@ FORMULAS_LAMBDA_MAX_ROWS = 1_100  # formulas reports LAMBDA cells unsupported an
 def timed(command: list[str], timeout: float) -> tuple[float, float, int]:
     """(wall seconds, peak MB, exit code) of one command in a fresh process."""
     start = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT,
+                               env=user_environment())
     deadline = start + timeout
     while True:
         pid, status, usage = os.wait4(process.pid, os.WNOHANG)
@@ -78,7 +89,8 @@ from pathlib import Path
 from xlgen.batch import check_paths
 from xlgen.engines import get_engine
 from xlgen.results import exit_code
-sys.exit(exit_code(check_paths([Path(sys.argv[1])], get_engine("formulas", max_formula_cells=10**9, timeout=None))))
+engine = get_engine("formulas", max_formula_cells=10**9, timeout=None)
+sys.exit(exit_code(check_paths([Path(sys.argv[1])], engine, spec=sys.argv[2] if len(sys.argv) > 2 else None)))
 """
 
 
@@ -89,6 +101,17 @@ def workbook(cache: Path, epochs: int, form: str) -> Path:
         subprocess.run(xlgen("build", "basic-sgd", "--variant", form, "--set", f"epochs={epochs}",
                              "--out", str(folder)), check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
     return path
+
+
+def handmade(cache: Path, rows: int, form: str) -> tuple[Path, Path]:
+    """The hand-made sheet of ``rows`` rows in ``form`` and its spec."""
+    cache.mkdir(parents=True, exist_ok=True)
+    path = cache / f"handmade-{form}-{rows}.xlsx"
+    if not path.exists():
+        workbooks.build(path, rows, form)
+    spec = cache / f"handmade-{rows}.toml"
+    spec.write_text(workbooks.spec(rows))
+    return path, spec
 
 
 def soffice(path: Path, timeout: float) -> tuple[float, float, int]:
@@ -109,7 +132,10 @@ def median_time(command: list[str], repeat: int) -> float:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--epochs", default=",".join(map(str, EPOCHS)), help="sizes, in epochs of 29 rows")
+    parser.add_argument("--epochs", default=",".join(map(str, EPOCHS)),
+                        help="sizes of the generated layout, in epochs of 29 rows (none: skip it)")
+    parser.add_argument("--handmade-rows", default=",".join(map(str, HANDMADE_ROWS)),
+                        help="sizes of the hand-made layout, in rows (none: skip it)")
     parser.add_argument("--forms", default=",".join(FORMS))
     parser.add_argument("--peers", default="soffice,formulas", help="soffice, formulas (or none)")
     parser.add_argument("--formulas-max-rows", type=int, default=5_100)
@@ -117,7 +143,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=600.0)
     parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "xlgen-benchmark-check")
     args = parser.parse_args(argv)
-    sizes = [int(e) for e in args.epochs.split(",")]
+    sizes = {"generated": [int(e) * ROWS_PER_EPOCH for e in args.epochs.split(",") if e not in ("", "none")],
+             "hand-made": [int(r) for r in args.handmade_rows.split(",") if r not in ("", "none")]}
     forms = args.forms.split(",")
     peers = [p for p in args.peers.split(",") if p and p != "none"]
 
@@ -127,36 +154,45 @@ def main(argv: list[str] | None = None) -> int:
           f"`xlgen check` of the shipped 29-row {shipped.name} "
           f"{median_time(xlgen('check', str(shipped)), args.repeat):.2f} s; "
           f"`python -c pass` {median_time([sys.executable, '-c', 'pass'], args.repeat):.2f} s")
-    header = f"{'rows':>7} {'form':<6} {'command':<16} {'seconds':>8} {'peak MB':>8} {'exit':>4} {'ratio':>22}"
+    header = (f"{'layout':<9} {'rows':>7} {'form':<6} {'command':<12} {'seconds':>8} {'peak MB':>8} {'exit':>4} "
+              f"{'ratio':>16}")
     print(header)
     print("-" * len(header))
-    checks: dict[tuple[int, str], float] = {}
-    for epochs in sizes:
-        rows = epochs * ROWS_PER_EPOCH
-        for form in forms:
-            path = workbook(args.cache, epochs, form)
-            seconds, peak, code = timed(xlgen("check", str(path)), args.timeout)
-            checks[(epochs, form)] = seconds
-            plain = checks.get((epochs, "plain"))
-            ratio = f"{seconds / plain:.2f}x plain" if form != "plain" and plain else ""
-            print(f"{rows:>7} {form:<6} {'xlgen check':<16} {seconds:>8.2f} {peak:>8.0f} {code:>4} {ratio:>22}",
-                  flush=True)
-            for peer in peers:
-                if peer == "soffice" and form == "lambda":
-                    continue  # LibreOffice cannot evaluate LAMBDA
-                if peer == "formulas" and rows > (args.formulas_max_rows if form != "lambda" else FORMULAS_LAMBDA_MAX_ROWS):
-                    continue
-                if peer == "soffice":
-                    result = soffice(path, args.timeout)
+    checks: dict[tuple[str, int, str], float] = {}
+    for layout, layout_sizes in sizes.items():
+        for rows in layout_sizes:
+            for form in forms:
+                if layout == "generated":
+                    path, spec = workbook(args.cache, rows // ROWS_PER_EPOCH, form), None
+                    command = xlgen("check", str(path))
                 else:
-                    result = timed([sys.executable, "-c", FORMULAS_CHECK, str(path)], args.timeout)
-                print(f"{rows:>7} {form:<6} {peer:<16} {result[0]:>8.2f} {result[1]:>8.0f} {result[2]:>4} "
-                      f"{result[0] / seconds:>14.1f}x check", flush=True)
-    for first, second in zip(sizes, sizes[1:]):
-        for form in forms:
-            growth = checks[(second, form)] / checks[(first, form)]
-            print(f"linearity {form}: {second / first:.0f}x the rows ({first * ROWS_PER_EPOCH:,} -> "
-                  f"{second * ROWS_PER_EPOCH:,}) costs {growth:.1f}x the time")
+                    path, spec = handmade(args.cache, rows, form)
+                    command = xlgen("check", "--spec", str(spec), str(path))
+                seconds, peak, code = timed(command, args.timeout)
+                checks[(layout, rows, form)] = seconds
+                plain = checks.get((layout, rows, "plain"))
+                ratio = f"{seconds / plain:.2f}x plain" if form != "plain" and plain else ""
+                print(f"{layout:<9} {rows:>7} {form:<6} {'xlgen check':<12} {seconds:>8.2f} {peak:>8.0f} {code:>4} "
+                      f"{ratio:>16}", flush=True)
+                for peer in peers:
+                    if peer == "soffice" and form == "lambda":
+                        continue  # LibreOffice cannot evaluate LAMBDA
+                    limit = args.formulas_max_rows if form != "lambda" else FORMULAS_LAMBDA_MAX_ROWS
+                    if peer == "formulas" and rows > limit:
+                        continue
+                    if peer == "soffice":
+                        result = soffice(path, args.timeout)
+                    else:
+                        extra = [] if spec is None else [str(spec)]
+                        result = timed([sys.executable, "-c", FORMULAS_CHECK, str(path), *extra], args.timeout)
+                    print(f"{layout:<9} {rows:>7} {form:<6} {peer:<12} {result[0]:>8.2f} {result[1]:>8.0f} "
+                          f"{result[2]:>4} {result[0] / seconds:>10.1f}x check", flush=True)
+    for layout, layout_sizes in sizes.items():
+        for first, second in zip(layout_sizes, layout_sizes[1:]):
+            for form in forms:
+                growth = checks[(layout, second, form)] / checks[(layout, first, form)]
+                print(f"linearity {layout} {form}: {second / first:.0f}x the rows ({first:,} -> {second:,}) "
+                      f"costs {growth:.1f}x the time")
     return 0
 
 

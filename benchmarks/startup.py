@@ -19,6 +19,8 @@ import sys
 import time
 from pathlib import Path
 
+from benchmarks.run import user_environment
+
 ROOT = Path(__file__).resolve().parents[1]
 WORKBOOK = ROOT / "workbooks" / "basic-sgd.xlsx"  # 29 rows, 2,106 checked cells
 
@@ -26,12 +28,13 @@ WORKBOOK = ROOT / "workbooks" / "basic-sgd.xlsx"  # 29 rows, 2,106 checked cells
 def measure(argv: list[str], runs: int) -> tuple[float, float]:
     """(median wall seconds, median CPU seconds) of ``python -m xlgen.cli *argv`` over ``runs`` runs."""
     command = [sys.executable, "-m", "xlgen.cli", *argv]
-    subprocess.run(command, capture_output=True, cwd=ROOT)  # once first: bytecode written, files in the cache
+    environment = user_environment()
+    subprocess.run(command, capture_output=True, cwd=ROOT, env=environment)  # once first: bytecode written
     walls, cpus = [], []
     for _ in range(runs):
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
-        done = subprocess.run(command, capture_output=True, cwd=ROOT)
+        done = subprocess.run(command, capture_output=True, cwd=ROOT, env=environment)
         walls.append(time.perf_counter() - start)
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         cpus.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)

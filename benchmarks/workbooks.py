@@ -100,6 +100,21 @@ def build(path: Path, rows: int, form: str) -> Path:
     return path
 
 
+# The reference's name of each column C..N (``xlgen spec --experiment basic-sgd`` drafts the same mapping).
+QUANTITIES = ("b", "a", "y_pred", "err2", "err2_b", "est_de_db", "err2_a", "est_de_da", "de_db", "de_da",
+              "new_a", "new_b")
+
+
+def spec(rows: int) -> str:
+    """The spec that checks the sheet against xlgen's basic-sgd reference, as a learner's hand-made sheet is."""
+    last = last_row(rows)
+    columns = "\n".join(f'{name} = "{SHEET}!{chr(ord("C") + offset)}{FIRST_ROW}:{chr(ord("C") + offset)}{last}"'
+                        for offset, name in enumerate(QUANTITIES))
+    return (f'experiment = "basic-sgd"\n\n[params]\nx = "{SHEET}!A{FIRST_ROW}:A{last}"\n'
+            f'y = "{SHEET}!B{FIRST_ROW}:B{last}"\nlr = "{SHEET}!F1"\nb0 = "{SHEET}!C1"\na0 = "{SHEET}!C2"\n'
+            f"fd_step = 0.01\n\n[columns]\n{columns}\n")
+
+
 def last_row(rows: int) -> int:
     return FIRST_ROW + rows - 1
 
