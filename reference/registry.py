@@ -126,7 +126,10 @@ def coerce(default: Any, value: Any) -> Any:
     if isinstance(default, tuple):
         import numpy as np
 
-        return tuple(float(v) for v in np.ravel(value))
+        values = np.ravel(value)
+        if values.dtype == np.float64:  # a sheet's column of numbers: one conversion, not one a value
+            return tuple(values.tolist())
+        return tuple(float(v) for v in values)
     return value
 
 
