@@ -98,14 +98,12 @@ def distinct_columns(windows: list[tuple[Column, int]], matrix: np.ndarray, expe
 
 
 def step_values(table, names: list[str]) -> np.ndarray:
-    """The columns ``names`` of a reference table (those it has) as rows of a float matrix.
-
-    Read through numpy: a pandas column look-up copies the table's attrs (its per-epoch table) each time.
-    """
+    """The columns ``names`` of a reference :class:`~reference.registry.Table` (those it has) as rows of a float
+    matrix."""
     present = [name for name in names if name in table.columns]
     if not present:
         return np.zeros((0, len(table)))
-    return np.asarray(table[present].to_numpy(dtype=float)).T
+    return np.array([np.asarray(table[name], dtype=float) for name in present])
 
 
 def _evaluate(workbook: Workbook, ranges: list[Range]) -> dict[tuple[str, int, int], float]:

@@ -198,7 +198,7 @@ class Search:
         key = (trial, sheet, *sorted((name, c.text, repr(c.value)[:200]) for name, c in chosen.items()))
         if key not in self._scores:
             try:
-                table = self.experiment.run(**params)
+                table = self.experiment.table(**params)  # plain columns: no pandas attrs copied a look-up
             except Exception:  # a candidate the reference cannot run with (a length of zero, data too short)
                 self._scores[key] = (-1.0, None)
                 return self._scores[key]
