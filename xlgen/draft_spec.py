@@ -86,7 +86,7 @@ def draft_spec(path: str | Path, experiment_name: str) -> Draft:
         if pick is None and isinstance(experiment.defaults[name], tuple):
             raise XlgenError(f"{path}: no column of numbers holds the data {name!r} of {experiment.name!r}")
     chosen = {**chosen, **{name: pick or chosen[name] for name, (pick, _) in settled.items()}}
-    table = search.score(chosen, trial=False)[1]
+    table = search.table(chosen, trial=False)
     draft = Draft(str(path), experiment.name)
     for name, (pick, unsure) in settled.items():
         if pick is None:

@@ -13,7 +13,7 @@ time, or two twins (b0 and a0) together.
 from __future__ import annotations
 
 import math
-from collections import Counter
+from collections import Counter, OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,6 +31,7 @@ from .xlsx.reader import Workbook
 CLIMBS = 30  # steps of the search at most (each changes one input, or two twins)
 MAIN_SHEETS = 6  # sheets a search starts from (a workbook of look-alike lessons has several)
 FIRST_ROW_READ = 4  # the cell the first b reads is b at start, above any label (header_words.EXACT is 3)
+TABLES_KEPT = 4  # reference tables a search keeps (the scores of all it ran are kept)
 STRONG = 3  # matching cells that make values evidence (fewer can be chance: a and b both start at 1)
 START_CELL = 1  # a start cell of a column without a header: as good as a word of a label
 
@@ -65,7 +66,9 @@ class Search:
             self.candidates[name] = self._candidates(name, experiment.defaults[name])
         self.base = {name: self.candidates[name] for name in experiment.defaults}  # before first-row credit
         self.candidates = dict(self.base)
-        self._scores: dict[tuple, tuple[float, Any]] = {}
+        self._scores: dict[tuple, float] = {}
+        # The last few reference tables run: each is as long as the sheet, and a search scores dozens.
+        self._tables: OrderedDict[tuple, Any] = OrderedDict()
         self.sheet: str | None = None  # the sheet of the steps, once the search has found it
 
     def _headed(self, sheet: str | None) -> dict[str, Range]:
@@ -184,28 +187,43 @@ class Search:
         self.candidates[name] = [Candidate(c.value, c.text, max(evidence, c.evidence), c.range, c.default)
                                  if c.range == cell else c for c in self.candidates[name]]
 
-    def score(self, chosen: dict[str, Candidate], trial: bool = True, sheet: str | None = None
-              ) -> tuple[float, Any]:
+    def score(self, chosen: dict[str, Candidate], trial: bool = True, sheet: str | None = None) -> float:
         """How many cells of ``sheet`` (of all, for None) the reference run with ``chosen`` matches (best column
-        per quantity): a lesson's steps are on one sheet, and another sheet's lesson must not count.
+        per quantity): a lesson's steps are on one sheet, and another sheet's lesson must not count. -1 when
+        the reference does not run with ``chosen``.
 
         A ``trial`` runs one epoch (every length 1): the inputs show in the first epoch's cells, and a sheet of
         a thousand epochs costs no more to search than one of a single epoch.
         """
+        key = (trial, sheet, *_key(chosen))
+        if key not in self._scores:
+            table = self.table(chosen, trial)
+            if table is None:
+                self._scores[key] = -1.0
+            else:
+                _, matrix = self.values.windows(len(table), sheet)
+                self._scores[key] = float(best_matches(matrix, step_values(
+                    table, [q.name for q in self.experiment.quantities])))
+        return self._scores[key]
+
+    def table(self, chosen: dict[str, Candidate], trial: bool = True):
+        """The reference table run with ``chosen`` (one epoch for a ``trial``, see :meth:`score`), or None if it
+        does not run with them."""
+        key = (trial, *_key(chosen))
+        if key in self._tables:
+            self._tables.move_to_end(key)
+            return self._tables[key]
         params = {name: c.value for name, c in chosen.items()}
         if trial:
             params.update({name: 1 for name in length_parameters(self.experiment.defaults) if name in params})
-        key = (trial, sheet, *sorted((name, c.text, repr(c.value)[:200]) for name, c in chosen.items()))
-        if key not in self._scores:
-            try:
-                table = self.experiment.table(**params)  # plain columns: no pandas attrs copied a look-up
-            except Exception:  # a candidate the reference cannot run with (a length of zero, data too short)
-                self._scores[key] = (-1.0, None)
-                return self._scores[key]
-            _, matrix = self.values.windows(len(table), sheet)
-            total = best_matches(matrix, step_values(table, [q.name for q in self.experiment.quantities]))
-            self._scores[key] = (float(total), table)
-        return self._scores[key]
+        try:
+            table = self.experiment.table(**params)  # plain columns: no pandas attrs copied a look-up
+        except Exception:  # a candidate the reference cannot run with (a length of zero, data too short)
+            table = None
+        self._tables[key] = table
+        if len(self._tables) > TABLES_KEPT:
+            self._tables.popitem(last=False)
+        return table
 
     def main_sheets(self) -> list[str | None]:
         """The sheets whose headers name most of the experiment's quantities, best first (a few at most)."""
@@ -229,22 +247,22 @@ class Search:
             windows, matrix = self.values.windows(len(table), sheet)
             steps = step_values(table, [q.name for q in self.experiment.quantities])
             columns = distinct_columns(windows, matrix, steps, min(STRONG, len(table)))
-            found.append((columns, self.score(chosen, sheet=sheet)[0], self._summaries(table, sheet), -len(found),
+            found.append((columns, self.score(chosen, sheet=sheet), self._summaries(table, sheet), -len(found),
                           sheet, chosen, self.candidates))
         *_, self.sheet, chosen, self.candidates = max(found, key=lambda item: item[:4])
         sheet = self.sheet
         for name in length_parameters(self.experiment.defaults):  # the epochs that fill the columns
             if name in chosen:
                 chosen = {**chosen, name: max(self.candidates[name], key=lambda c: self.score(
-                    {**chosen, name: c}, trial=False, sheet=sheet)[0])}
+                    {**chosen, name: c}, trial=False, sheet=sheet))}
         whole = {name: self.typed_again[c.range] for name, c in chosen.items() if c.range in self.typed_again}
         if whole:  # data that repeats is epochs, unless one epoch of all of it matches more cells
             whole.update({name: Candidate(1, "1") for name in length_parameters(self.experiment.defaults)
                           if name in chosen})
-            if self.score({**chosen, **whole}, trial=False, sheet=sheet)[0] > self.score(
-                    chosen, trial=False, sheet=sheet)[0]:
+            if self.score({**chosen, **whole}, trial=False, sheet=sheet) > self.score(
+                    chosen, trial=False, sheet=sheet):
                 chosen = {**chosen, **whole}
-        return chosen, self.score(chosen, trial=False)[1]
+        return chosen, self.table(chosen, trial=False)
 
     def _summaries(self, table, sheet: str | None) -> int:
         """How many per-epoch quantities (rmse, Adam's annealed lr) have cells of ``sheet`` with their values:
@@ -263,7 +281,7 @@ class Search:
         twins (b0 and a0, the two averages at start) together among the cells the first rows read, since
         neither alone makes the second step right."""
         chosen = {name: candidates[0] for name, candidates in self.candidates.items()}
-        best, table = self.score(chosen, sheet=sheet)
+        best = self.score(chosen, sheet=sheet)
         read = {cell for first, cells in self.reads.items() if sheet is None or first.sheet == sheet for cell in cells}
         twins = [(one, other) for one in self.candidates for other in self.candidates
                  if one < other and one.replace("b", "a") == other.replace("b", "a")]
@@ -276,13 +294,14 @@ class Search:
             step = None
             for move in moves:
                 trial = {**chosen, **move}
-                found, found_table = self.score(trial, sheet=sheet)
+                found = self.score(trial, sheet=sheet)
                 named = sum(_named(c)[0] for c in move.values()) - sum(_named(chosen[n])[0] for n in move)
                 if (found, named) > ((best, 0) if step is None else step[:2]):
-                    step = (found, named, trial, found_table)
+                    step = (found, named, trial)
             if step is None:
                 break
-            best, _, chosen, table = step
+            best, _, chosen = step
+        table = self.table(chosen)
         if table is None:
             raise XlgenError(f"{self.workbook.path}: the reference of {self.experiment.name!r} does not run with "
                              f"any of the inputs found")
@@ -291,9 +310,9 @@ class Search:
     def settle(self, name: str, chosen: dict[str, Candidate], main_sheet: str | None
                ) -> tuple[Candidate | None, str | None]:
         """Among the candidates as good as the chosen one, the best named; and a comment when that is unsure."""
-        best = self.score(chosen, sheet=main_sheet)[0]
+        best = self.score(chosen, sheet=main_sheet)
         pool = list(dict.fromkeys([*self.candidates[name], chosen[name]]))  # the search's choice stays one
-        tied = [c for c in pool if self.score({**chosen, name: c}, sheet=main_sheet)[0] == best]
+        tied = [c for c in pool if self.score({**chosen, name: c}, sheet=main_sheet) == best]
 
         def rank(candidate: Candidate) -> tuple:
             on_main = candidate.range is not None and candidate.range.sheet == main_sheet
@@ -336,3 +355,8 @@ def _period(values: np.ndarray) -> int:
 
 def _quoted(cells: Range) -> str:
     return '"' + str(cells).replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _key(chosen: dict[str, Candidate]) -> tuple:
+    """What tells two choices of inputs apart (a long value by the first of its text)."""
+    return tuple(sorted((name, c.text, repr(c.value)[:200]) for name, c in chosen.items()))
