@@ -195,9 +195,10 @@ class Search:
         A ``trial`` runs one epoch (every length 1): the inputs show in the first epoch's cells, and a sheet of
         a thousand epochs costs no more to search than one of a single epoch.
         """
-        key = (trial, sheet, *_key(chosen))
+        chosen_key = _key(chosen)  # the repr of a long data column: made once a call
+        key = (trial, sheet, *chosen_key)
         if key not in self._scores:
-            table = self.table(chosen, trial)
+            table = self._table(chosen, trial, chosen_key)
             if table is None:
                 self._scores[key] = -1.0
             else:
@@ -209,7 +210,10 @@ class Search:
     def table(self, chosen: dict[str, Candidate], trial: bool = True):
         """The reference table run with ``chosen`` (one epoch for a ``trial``, see :meth:`score`), or None if it
         does not run with them."""
-        key = (trial, *_key(chosen))
+        return self._table(chosen, trial, _key(chosen))
+
+    def _table(self, chosen: dict[str, Candidate], trial: bool, chosen_key: tuple):
+        key = (trial, *chosen_key)
         if key in self._tables:
             self._tables.move_to_end(key)
             return self._tables[key]
