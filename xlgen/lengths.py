@@ -76,9 +76,7 @@ def _rows_per_unit(experiment, target: Target, length: str) -> tuple[list[str], 
     both sizes and its epochs do not change, that holds at the spec's size too (every experiment's is
     tested against a full run); otherwise it runs once at the spec's size.
     """
-    sizes = {name: source.size for name, source in target.params.items()
-             if isinstance(source, Range) and isinstance(experiment.defaults.get(name), tuple)
-             and experiment.defaults.get(name)}
+    sizes = _data_sizes(experiment, target)
     size = next(iter(sizes.values()), 0)
     if len(set(sizes.values())) == 1 and size >= LONG_DATA:
         (columns, steps, epoch_columns, epochs), (_, other_steps, _, other_epochs) = (
@@ -93,14 +91,14 @@ def _trial(experiment, target: Target, length: str, probe: int | None) -> tuple[
     """:func:`_rows_per_unit` of one run, with every data parameter ``probe`` points long (None: the spec's
     sizes)."""
     trial: dict = {length: 1}
+    sizes = _data_sizes(experiment, target)
     for name, source in target.params.items():
-        default = experiment.defaults.get(name)
-        if isinstance(source, Range):
-            if isinstance(default, tuple) and default:
-                # Only the size matters here; the default values keep the arithmetic ordinary.
-                points = source.size if probe is None else probe
-                trial[name] = tuple(float(v) for v in np.resize(np.asarray(default, dtype=float), points))
-        else:
+        if name in sizes:
+            # Only the size matters here; the default values keep the arithmetic ordinary.
+            points = sizes[name] if probe is None else probe
+            default = np.asarray(experiment.defaults[name], dtype=float)
+            trial[name] = tuple(float(v) for v in np.resize(default, points))
+        elif not isinstance(source, Range):
             trial[name] = source
     try:
         table = reference_columns(experiment.name, trial)
@@ -108,3 +106,10 @@ def _trial(experiment, target: Target, length: str, probe: int | None) -> tuple[
         table = reference_columns(experiment.name, {length: 1})
     epochs = table_epochs(table)
     return list(table.columns), len(table), list(epochs.columns), len(epochs)
+
+
+def _data_sizes(experiment, target: Target) -> dict[str, int]:
+    """The data parameters the spec reads from cells (those whose default is a tuple), by their cells' count."""
+    return {name: source.size for name, source in target.params.items()
+            if isinstance(source, Range) and isinstance(experiment.defaults.get(name), tuple)
+            and experiment.defaults.get(name)}

@@ -87,7 +87,6 @@ class Trees:
                 return again
         return parse_or_refuse(text, row, column)
 
-
     def _shaped(self, template: RowTemplate, text: str, row: int, column: int) -> n.Node:
         """The tree of a text whose template has not been seen with these offsets (see the class)."""
         key = (template.format, column)

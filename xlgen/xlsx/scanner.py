@@ -16,7 +16,6 @@ from __future__ import annotations
 import codecs
 import re
 import zipfile
-from operator import itemgetter
 from pathlib import Path
 
 from ..cells import cell_name, column_index
@@ -138,8 +137,7 @@ def _row_expression(format: str, slots: tuple[int, ...], constants: tuple[int, .
                 groups += 1
                 expression.append(f"(?P<h{slot}>[0-9]+)")
     expression.append("</row>")
-    found = (re.compile("".join(expression)).match, [holes[slot] for slot in sorted(holes)],
-             {number: group for number, group in values.items()})
+    found = (re.compile("".join(expression)).match, [holes[slot] for slot in sorted(holes)], values)
     if len(_ROW_EXPRESSIONS) >= 256:
         _ROW_EXPRESSIONS.clear()
     _ROW_EXPRESSIONS[key] = found
