@@ -242,9 +242,23 @@ BAD_SHEETS = {
 }
 
 
-@pytest.mark.parametrize("case", BAD_SHEETS)
+def _run_with(kind: str, bad_row: int, bad: str, good: str) -> str:
+    """Rows 2..12 of one run (matched whole from row 4 on), the constant in A of ``bad_row`` being ``bad``."""
+    return "".join(f'<row r="{r}"><c r="A{r}"{kind}><v>{bad if r == bad_row else good}</v></c>'
+                   f'<c r="B{r}"><f>A{r}*2+B{r - 1}</f><v>0</v></c></row>' for r in range(2, 13))
+
+
+# Bad constants on rows the scanner matches whole (formula values not wanted, as the evaluator reads sheets).
+BAD_RUNS = {
+    "a number that is not one, in a run": (_run_with("", 9, "nan", "1"), "A9"),
+    "a boolean that is neither 0 nor 1, in a run": (_run_with(' t="b"', 10, "7", "1"), "A10"),
+}
+
+
+@pytest.mark.parametrize("case", [*BAD_SHEETS, *BAD_RUNS])
 def test_both_refuse_a_bad_value_naming_its_cell(tmp_path, case):
-    sheet_data, cell = BAD_SHEETS[case]
+    sheet_data, cell = {**BAD_SHEETS, **BAD_RUNS}[case]
+    formula_values = case in BAD_SHEETS
     path = one_sheet(tmp_path / "bad.xlsx", sheet_data)
     workbook = reader.read_workbook(path, sheets=[])
     messages = []
@@ -252,7 +266,7 @@ def test_both_refuse_a_bad_value_naming_its_cell(tmp_path, case):
         strings = reader._shared_strings(path, archive)
         for parse in (scanner.scan_sheet, expat_sheet.parse_sheet):
             with pytest.raises(XlgenError) as refused:
-                parse(path, archive, workbook.sheets["S"].member, SheetCells(), strings, True)
+                parse(path, archive, workbook.sheets["S"].member, SheetCells(), strings, formula_values)
             messages.append(str(refused.value))
     assert all(message.startswith(f"cell {cell}: ") for message in messages), messages
     assert messages[0] == messages[1]
