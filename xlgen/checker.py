@@ -48,16 +48,14 @@ def compare(path: Path, target: Target, result: EngineResult, ranges: list[Range
                                     rtol, atol, per)
         outcome.comparisons.append(comparison)
         outcome.compared += source.size
-        matched = comparison.status == "match"
-        outcome.matched += int(matched.sum())
+        outcome.matched += comparison.count("match")
         relative = comparison.rel_error[np.isfinite(comparison.rel_error)]
         if relative.size:
             outcome.worst_rel = max(outcome.worst_rel, float(relative.max()))
         if (comparison.ulps >= 0).any():
             outcome.worst_ulps = max(outcome.worst_ulps, int(comparison.ulps.max()))
         # Only the first LISTED cells of each kind become result rows: a million wrong cells stay numbers.
-        mismatched = np.flatnonzero(comparison.status == "mismatch")
-        unsupported = np.flatnonzero(comparison.status == "unsupported")
+        mismatched, unsupported = comparison.where("mismatch"), comparison.where("unsupported")
         # Sorted in Python: np.union1d would import numpy.ma, 8 ms of every check's start-up.
         listed = sorted({*mismatched[:LISTED].tolist(), *unsupported[:LISTED].tolist()})
         outcome.mismatched += mismatched.size

@@ -21,6 +21,9 @@ from .values import ExcelError, Unsupported
 RTOL = 1e-9
 ATOL = 1e-12
 MARK_ERRORS = frozenset({"#NUM!", "#DIV/0!", "#VALUE!"})
+STATUSES = ("match", "mismatch", "unsupported")  # a cell's status, by its code
+MATCH, MISMATCH = 0, 1
+_STATUS_NAMES = np.array(STATUSES, dtype=object)  # three string objects, shared by every cell's status
 
 
 def check_tolerances(rtol: float, atol: float) -> None:
@@ -44,7 +47,16 @@ class QuantityComparison:
     abs_error: np.ndarray  # nan where the cell is not a number compared with a number
     rel_error: np.ndarray
     ulps: np.ndarray  # -1 where not computed (only matching numbers get a distance)
+    codes: np.ndarray  # the status as its index in STATUSES, to count without comparing strings
     per: str = "step"  # what one cell is: a "step", or an "epoch" for per-epoch quantities (rmse)
+
+    def count(self, status: str) -> int:
+        """How many cells have ``status``."""
+        return int(np.count_nonzero(self.codes == STATUSES.index(status)))
+
+    def where(self, status: str) -> np.ndarray:
+        """The indices of the cells with ``status``, in order."""
+        return np.flatnonzero(self.codes == STATUSES.index(status))
 
 
 def compare_column(quantity: str, source: Range, values: list[Any], reference: np.ndarray, rtol: float,
@@ -64,15 +76,15 @@ def compare_column(quantity: str, source: Range, values: list[Any], reference: n
         relative = np.where(both, np.where(reference != 0, absolute / np.abs(reference),
                                            np.where(absolute == 0, 0.0, math.inf)), math.nan)
         close = both & (absolute <= atol + rtol * np.abs(reference))
-    # Two shared strings, not one string object a cell (np.where(...).astype(object) would make 1.2 million).
-    status = np.full(count, "mismatch", dtype=object)
-    status[close] = "match"
+    codes = np.where(close, np.uint8(MATCH), np.uint8(MISMATCH))
     for index in np.flatnonzero(~both):  # marks, errors, text, empty cells and unsupported ones
-        status[index] = _status_of_kind(values[index], float(reference[index]))
+        codes[index] = STATUSES.index(_status_of_kind(values[index], float(reference[index])))
     ulps = np.full(count, -1, dtype=np.int64)
     if close.any():
         ulps[close] = ulp_distance(number[close], reference[close])
-    return QuantityComparison(quantity, source, values, reference, status, absolute, relative, ulps, per)
+    # Three shared strings, not one string object a cell (np.where(...).astype(object) would make 1.2 million).
+    return QuantityComparison(quantity, source, values, reference, _STATUS_NAMES[codes], absolute, relative,
+                              ulps, codes, per)
 
 
 def _status_of_kind(value: Any, expected: float) -> str:

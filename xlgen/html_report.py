@@ -144,7 +144,7 @@ def _workbook(result: WorkbookResult, anchor: str, explain: Explainer | None) ->
     causes = [c for c in result.cells if c.cause]
     if mismatches:
         out.append(_cause_block(result, causes or mismatches[:1], explain))
-    failing = [(index, c) for index, c in enumerate(result.comparisons) if (c.status != "match").any()]
+    failing = [(index, c) for index, c in enumerate(result.comparisons) if c.count("match") < len(c.status)]
     starting = {c.quantity for c in causes}
     failing.sort(key=lambda item: item[1].quantity not in starting)  # where the error starts comes first
     out.append(_quantities(result.comparisons, anchor, starting))
@@ -251,8 +251,7 @@ def _quantities(comparisons: Sequence[QuantityComparison], anchor: str, starting
     out = ['<table class="quantities"><thead><tr><th>quantity</th><th>cells</th><th>compared</th><th>differ</th>'
            "<th>unsupported</th><th>worst relative error</th></tr></thead><tbody>"]
     for index, comparison in enumerate(comparisons, 1):
-        differ = int((comparison.status == "mismatch").sum())
-        unsupported = int((comparison.status == "unsupported").sum())
+        differ, unsupported = comparison.count("mismatch"), comparison.count("unsupported")
         relative = comparison.rel_error[np.isfinite(comparison.rel_error)]
         worst = f"{float(relative.max()):.3g}" if relative.size else ""
         name = text(comparison.quantity)
@@ -275,7 +274,7 @@ def _window(comparison: QuantityComparison) -> tuple[int, int]:
     start = max(0, first - BEFORE)
     end = min(len(status), start + LISTED)
     for kind in ("mismatch", "unsupported"):
-        positions = np.flatnonzero(status == kind)
+        positions = comparison.where(kind)
         if positions.size > KEPT:
             end = min(end, int(positions[KEPT]))
     return start, end
@@ -291,7 +290,7 @@ def _quantity(comparison: QuantityComparison, window: tuple[int, int], listed: d
     """A failing quantity: the chart, then workbook and reference side by side around its first difference."""
     status = comparison.status
     count = len(status)
-    differ = int((status == "mismatch").sum())
+    differ = comparison.count("mismatch")
     first = int(np.flatnonzero(status != "match")[0])
     sheet = comparison.source.sheet
     name = text(comparison.quantity)
