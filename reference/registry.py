@@ -145,8 +145,36 @@ class Table:
                  columns: Sequence[str] | None = None):
         self.rows = rows
         self._declared = None if columns is None else list(columns)  # the columns of a table without rows
-        self.columns = self._declared or list(dict.fromkeys(chain.from_iterable(rows)))  # pandas' order
+        self._columns: list[str] | None = self._declared
+        self._arrays: dict[str, Any] = {}  # every column at once, when every row holds the same keys
         self.attrs = {} if attrs is None else attrs
+
+    @property
+    def columns(self) -> list[str]:
+        """The columns in pandas' order: each key where a row first holds it."""
+        if self._columns is None:
+            self._columns = self._uniform_columns() or list(dict.fromkeys(chain.from_iterable(self.rows)))
+        return self._columns
+
+    def _uniform_columns(self) -> list[str] | None:
+        """The keys of a table whose rows all hold the same keys, its columns read into arrays in one pass
+        (a step a row and a column, not a step a cell); None for any other table."""
+        import numpy as np
+
+        keys = list(self.rows[0]) if self.rows else []
+        if len(keys) < 2 or set(map(len, self.rows)) != {len(keys)}:
+            return None
+        try:
+            values = list(map(itemgetter(*keys), self.rows))  # a KeyError: a row holds another key
+        except KeyError:
+            return None
+        try:
+            matrix = np.array(values, dtype=float).T.copy()
+        except (TypeError, ValueError):  # a column that is not numbers: read alone, by __getitem__
+            return keys
+        matrix.setflags(write=False)  # one array a column, shared by every look-up
+        self._arrays = dict(zip(keys, matrix))
+        return keys
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -156,6 +184,8 @@ class Table:
 
         if name not in self.columns:
             raise KeyError(name)
+        if name in self._arrays:
+            return self._arrays[name]
         try:
             values = list(map(itemgetter(name), self.rows))
         except KeyError:  # rows without it (a quantity of some steps only) read nan there

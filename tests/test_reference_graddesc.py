@@ -176,3 +176,34 @@ def test_a_table_reads_columns_with_nan_where_a_row_lacks_one():
     assert loss[1] == 3.0 and math.isnan(loss[0]) and math.isnan(loss[2])
     with pytest.raises(KeyError):
         table["lr"]
+
+
+@pytest.mark.parametrize("rows, columns", [
+    ([{"step": 1, "b": 0.5}, {"b": 0.25, "step": 2}], ["step", "b"]),  # the same keys, in another order
+    ([{"step": 1, "b": 0.5}, {"step": 2, "loss": 3.0}], ["step", "b", "loss"]),  # as many keys, not the same
+    ([{"step": 1, "name": "x"}, {"step": 2, "name": "y"}], ["step", "name"]),  # a column of text
+    ([{"step": 1, "b": True}, {"step": 2, "b": None}], ["step", "b"]),
+])
+def test_a_table_reads_every_column_as_its_dataframe_does(rows, columns):
+    from reference.registry import Table
+
+    table = Table(rows)
+    frame = table.frame()
+    assert table.columns == columns == list(frame.columns)
+    for name in columns:
+        expected = frame[name].to_numpy()
+        got = table[name]
+        if expected.dtype == object and isinstance(expected[0], str):
+            assert got.tolist() == expected.tolist()
+        else:
+            assert got.tolist() == pytest.approx(expected.astype(float).tolist(), nan_ok=True)
+
+
+def test_every_column_of_a_reference_table_is_its_rows_values():
+    table = reference.experiment("momentum").table(epochs=2)
+    assert len(table.columns) > 10
+    for name in table.columns:
+        column = table[name]
+        assert column.tolist() == [row[name] for row in table.rows]
+        with pytest.raises(ValueError):  # shared by every look-up: not to be written
+            column[0] = 0.0
