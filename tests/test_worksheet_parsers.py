@@ -139,7 +139,19 @@ def long_run_rows() -> str:
     return "".join(rows)
 
 
+def run_of_numbers() -> str:
+    """Rows 2..16 of one run with two columns of numbers (A, C) and one of text (D), matched whole from row 4:
+    an empty ``<v>``, spaces, -0, exponents and two numbers whose sum overflows among them."""
+    a = {6: "", 7: " 7 ", 8: "-0", 9: "1E308", 10: "1.7976931348623157E308", 11: "2.5e-3"}
+    c = {12: "", 13: "-1.7976931348623157E308"}
+    return "".join(
+        f'<row r="{r}"><c r="A{r}"><v>{a.get(r, str(r))}</v></c><c r="B{r}"><f>A{r}*2+B{r - 1}</f><v>0</v></c>'
+        f'<c r="C{r}"><v>{c.get(r, f"{r}.5")}</v></c><c r="D{r}" t="str"><v>d{r}</v></c></row>'
+        for r in range(2, 17))
+
+
 ODD_SHEETS = {
+    "numbers of a run matched whole": run_of_numbers(),
     "escapes and newlines": (
         '<row r="1"><c r="A1" t="str"><f>"a&amp;b"&amp;"&lt;&gt;&quot;"</f><v>a&amp;b&lt;&gt;"</v></c>'
         '<c r="B1"><f>IF(A1&lt;&gt;"",&#10;1,\r\n2)</f><v>1</v></c>'
@@ -252,6 +264,9 @@ def _run_with(kind: str, bad_row: int, bad: str, good: str) -> str:
 BAD_RUNS = {
     "a number that is not one, in a run": (_run_with("", 9, "nan", "1"), "A9"),
     "a boolean that is neither 0 nor 1, in a run": (_run_with(' t="b"', 10, "7", "1"), "A10"),
+    "infinity, in a run": (_run_with("", 7, "inf", "1"), "A7"),
+    "a digit separator, in a run": (_run_with("", 11, "1_000", "1"), "A11"),
+    "text for a number, in a run": (_run_with("", 5, "one", "1"), "A5"),
 }
 
 

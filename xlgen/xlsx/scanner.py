@@ -14,8 +14,10 @@ those are recognized whole, without a look at each cell (:class:`_Repeat`).
 from __future__ import annotations
 
 import codecs
+import itertools
 import re
 import zipfile
+from collections.abc import Sequence
 from pathlib import Path
 
 from ..cells import cell_name, column_index
@@ -74,13 +76,14 @@ class _RowPattern:
     back-references, so the expression itself sees that they agree; the row repeats the row above when each
     group holds the row number the template puts there. Only the constants' values are captured."""
 
-    __slots__ = ("match", "holes", "values", "offsets")
+    __slots__ = ("match", "holes", "constant_groups", "offsets")
 
     def __init__(self, template: RowTemplate, constants: list):
         offsets = list(dict.fromkeys(template.offsets))  # the distinct offsets, in the order the holes meet them
         slots = tuple(offsets.index(offset) for offset in template.offsets)
-        self.match, self.holes, self.values = _row_expression(template.format, slots,
-                                                              tuple(index for index, _, _ in constants))
+        self.match, self.holes, values = _row_expression(template.format, slots,
+                                                         tuple(index for index, _, _ in constants))
+        self.constant_groups = tuple(values[index] + 1 for index, _, _ in constants)  # Match.group's numbers
         self.offsets = offsets
 
     def repeats(self, text: str, position: int, end: int, row: int):
@@ -177,6 +180,20 @@ def scan_sheet(path: Path, archive: zipfile.ZipFile, member: str, cells: SheetCe
             return  # <v></v>: no value, as <v/>
         constants[(row, column)] = value_of(kind, raw)
 
+    def store_numbers(first: int, column: int, texts: Sequence[str]) -> bool:
+        """The numbers ``texts`` of a column's rows ``first``... stored at once, as :func:`number` reads each;
+        False, with nothing stored, where one of them needs a look of its own (not a number, an empty
+        ``<v>``, nan or inf, a digit separator; or numbers whose sum overflows)."""
+        try:
+            values = list(map(float, texts))
+        except ValueError:
+            return False
+        total = sum(values)
+        if total - total != 0 or "_" in "".join(texts):  # total - total is nan for nan and for ±inf
+            return False
+        constants.update(zip(zip(range(first, first + len(values)), itertools.repeat(column)), values))
+        return True
+
     def repeated(shape: str, row: int) -> _Repeat | None:
         """What the next row must be to be this row's cells a row down (just read cell by cell), or None."""
         runs, areas, stored = [], [], []
@@ -225,22 +242,28 @@ def scan_sheet(path: Path, archive: zipfile.ZipFile, member: str, cells: SheetCe
                         pattern = repeat.pattern
                         found = pattern.repeats(text, start, end, repeat.row + 1)
                         if found is not None:  # the row above moved down a row, matched at once; so may the next
+                            first = repeat.row + 1
+                            texts = []  # the constants' <v> texts, a tuple a row (one text if one constant)
+                            groups = pattern.constant_groups
                             while found is not None:
                                 row = repeat.row = repeat.row + 1
                                 for run, last, width in repeat.areas:
                                     cell = (row, run.column)
                                     builder.count_array_cells(width, row, run.column,
                                                               f"{cell_name(*cell)}:{last}{row}")
-                                if repeat.constants:
-                                    groups = found.groups()
-                                    for index, column, kind in repeat.constants:
-                                        cell = (row, column)
-                                        store_constant(row, column, kind, groups[pattern.values[index]])
+                                if groups:
+                                    texts.append(found.group(*groups))
                                 position = found.end()
                                 found = pattern.repeats(text, position, end, row + 1) \
                                     if text.startswith("<row", position) else None
                             for run in repeat.runs:  # the runs go on to the last row matched
                                 run.last_row = row
+                            columns = zip(*texts) if len(groups) > 1 else (texts,)
+                            for (_, column, kind), raws in zip(repeat.constants, columns):
+                                if kind != "n" or not store_numbers(first, column, raws):
+                                    for row_number, raw in enumerate(raws, first):  # one by one, to name a bad one
+                                        cell = (row_number, column)
+                                        store_constant(row_number, column, kind, raw)
                             cell, unmatched = None, position  # a row there was just tried: not again
                             continue
                     if text.startswith("<row", start) and text[position - 2] != "/":
