@@ -52,13 +52,13 @@ def two_neuron_row(x, y, a, b, c, d, h, activation):
     err2_b = power(c * activation(a * x + (b + h)) + d - y, 2)
     err2_c = power((c + h) * hidden + d - y, 2)
     err2_d = power(c * hidden + (d + h) - y, 2)
-    return dict(
-        a=a, b=b, c=c, d=d, hidden=hidden, y_pred=y_pred, err2=err2,
-        err2_a=err2_a, est_de_da=(err2_a - err2) / h,
-        err2_b=err2_b, est_de_db=(err2_b - err2) / h,
-        err2_c=err2_c, est_de_dc=(err2_c - err2) / h,
-        err2_d=err2_d, est_de_dd=(err2_d - err2) / h,
-    )
+    return {
+        "a": a, "b": b, "c": c, "d": d, "hidden": hidden, "y_pred": y_pred, "err2": err2,
+        "err2_a": err2_a, "est_de_da": (err2_a - err2) / h,
+        "err2_b": err2_b, "est_de_db": (err2_b - err2) / h,
+        "err2_c": err2_c, "est_de_dc": (err2_c - err2) / h,
+        "err2_d": err2_d, "est_de_dd": (err2_d - err2) / h,
+    }
 
 
 def two_neurons(x, y, lr, a0, b0, c0, d0, fd_step, epochs, activation, mom=None):
@@ -83,7 +83,7 @@ def two_neurons(x, y, lr, a0, b0, c0, d0, fd_step, epochs, activation, mom=None)
                 row[f"new_{w}"] = weights[w] - step * lr
             row["slope"] = row["a"] * row["c"]  # the collapsed single layer: c·(a·x+b)+d = (a·c)·x + (c·b+d)
             row["intercept"] = row["c"] * row["b"] + row["d"]
-            rows.append(dict(epoch=epoch, step=len(rows) + 1, x=xi, y=yi, **row))
+            rows.append({"epoch": epoch, "step": len(rows) + 1, "x": xi, "y": yi, **row})
             weights = {w: row[f"new_{w}"] for w in WEIGHTS}
         err2 = 0.0
         for row in rows[first:]:
@@ -194,7 +194,7 @@ def momentum_sin(x, mom, grad_avg0):
     for xi in x:
         sin_x = math.sin(xi)
         grad_avg = grad_avg * mom + damp * sin_x
-        rows.append(dict(epoch=1, step=len(rows) + 1, x=xi, sin_x=sin_x, grad_avg=grad_avg))
+        rows.append({"epoch": 1, "step": len(rows) + 1, "x": xi, "sin_x": sin_x, "grad_avg": grad_avg})
     return table(rows)
 
 

@@ -135,9 +135,9 @@ def basic_sgd(x, y, lr, b0, a0, fd_step, epochs):
             de_da = de_db * xi  # L4 = K4*A4
             new_b = b - de_db * lr  # N4 = C4-K4*$F$1
             new_a = a - de_da * lr  # M4 = D4-L4*$F$1
-            rows.append(dict(epoch=epoch, step=len(rows) + 1, x=xi, y=yi, b=b, a=a, y_pred=y_pred,
-                             err2=err2, err2_b=err2_b, est_de_db=est_de_db, err2_a=err2_a,
-                             est_de_da=est_de_da, de_db=de_db, de_da=de_da, new_b=new_b, new_a=new_a))
+            rows.append({"epoch": epoch, "step": len(rows) + 1, "x": xi, "y": yi, "b": b, "a": a, "y_pred": y_pred,
+                         "err2": err2, "err2_b": err2_b, "est_de_db": est_de_db, "err2_a": err2_a,
+                         "est_de_da": est_de_da, "de_db": de_db, "de_da": de_da, "new_b": new_b, "new_a": new_a})
             b, a = new_b, new_a
         block = rows[first:]
         epoch_rows.append(dict(
@@ -159,11 +159,11 @@ def momentum_row(x, y, b, a, lr, mom, damp, grad_avg_b, grad_avg_a):
     de_db, de_da = analytic_gradient(x, y, b, a)
     grad_avg_b = grad_avg_b * mom + damp * de_db  # J4 = J3*$J$1+$K$1*F4
     grad_avg_a = grad_avg_a * mom + damp * de_da  # K4 = K3*$J$1+$K$1*G4
-    return dict(b=b, a=a, y_pred=y_pred, de_db=de_db, de_da=de_da,
-                new_b=b - grad_avg_b * lr,  # H4 = C4-J4*$D$2
-                new_a=a - grad_avg_a * lr,  # I4 = D4-K4*$D$2
-                grad_avg_b=grad_avg_b, grad_avg_a=grad_avg_a,
-                err2=power(y - y_pred, 2))  # L4 = (B4-E4)^2
+    return {"b": b, "a": a, "y_pred": y_pred, "de_db": de_db, "de_da": de_da,
+            "new_b": b - grad_avg_b * lr,  # H4 = C4-J4*$D$2
+            "new_a": a - grad_avg_a * lr,  # I4 = D4-K4*$D$2
+            "grad_avg_b": grad_avg_b, "grad_avg_a": grad_avg_a,
+            "err2": power(y - y_pred, 2)}  # L4 = (B4-E4)^2
 
 
 def momentum_epoch(x, y, b, a, lr, mom, grad_avg_b, grad_avg_a):
@@ -172,7 +172,7 @@ def momentum_epoch(x, y, b, a, lr, mom, grad_avg_b, grad_avg_a):
     rows = []
     for xi, yi in zip(x, y):
         row = momentum_row(xi, yi, b, a, lr, mom, damp, grad_avg_b, grad_avg_a)
-        rows.append(dict(x=xi, y=yi, **row))
+        rows.append({"x": xi, "y": yi, **row})
         b, a, grad_avg_b, grad_avg_a = row["new_b"], row["new_a"], row["grad_avg_b"], row["grad_avg_a"]
     return rows
 
@@ -191,8 +191,8 @@ def rmsprop_epoch(x, y, b, a, lr, sqr_mom, sqr_avg_b, sqr_avg_a):
         new_a = a - divide(de_da * lr, sqrt(sqr_avg_a))  # I4 = D4-G4*$D$2/SQRT(K3)
         sqr_avg_b = sqr_avg_b * sqr_mom + damp * power(de_db, 2)  # J4 = J3*$J$1+$K$1*F4^2
         sqr_avg_a = sqr_avg_a * sqr_mom + damp * power(de_da, 2)  # K4 = K3*$J$1+$K$1*G4^2
-        rows.append(dict(x=xi, y=yi, b=b, a=a, y_pred=y_pred, de_db=de_db, de_da=de_da,
-                         new_b=new_b, new_a=new_a, sqr_avg_b=sqr_avg_b, sqr_avg_a=sqr_avg_a))
+        rows.append({"x": xi, "y": yi, "b": b, "a": a, "y_pred": y_pred, "de_db": de_db, "de_da": de_da,
+                     "new_b": new_b, "new_a": new_a, "sqr_avg_b": sqr_avg_b, "sqr_avg_a": sqr_avg_a})
         b, a = new_b, new_a
     return rows
 
@@ -213,9 +213,9 @@ def adam_epoch(x, y, b, a, lr, mom, sqr_mom, grad_avg_b, grad_avg_a, sqr_avg_b, 
         sqr_avg_a = sqr_avg_a * sqr_mom + sqr_damp * power(de_da, 2)  # M4 = M3*$L$1+$M$1*G4^2
         new_b = b - divide(grad_avg_b * lr, sqrt(sqr_avg_b))  # H4 = C4-J4*$D$2/SQRT(L4)
         new_a = a - divide(grad_avg_a * lr, sqrt(sqr_avg_a))  # I4 = D4-K4*$D$2/SQRT(M4)
-        rows.append(dict(x=xi, y=yi, b=b, a=a, y_pred=y_pred, de_db=de_db, de_da=de_da,
-                         new_b=new_b, new_a=new_a, grad_avg_b=grad_avg_b, grad_avg_a=grad_avg_a,
-                         sqr_avg_b=sqr_avg_b, sqr_avg_a=sqr_avg_a))
+        rows.append({"x": xi, "y": yi, "b": b, "a": a, "y_pred": y_pred, "de_db": de_db, "de_da": de_da,
+                     "new_b": new_b, "new_a": new_a, "grad_avg_b": grad_avg_b, "grad_avg_a": grad_avg_a,
+                     "sqr_avg_b": sqr_avg_b, "sqr_avg_a": sqr_avg_a})
         b, a = new_b, new_a
     return rows
 
@@ -233,7 +233,7 @@ def run_epochs(epoch, epochs, b, a, state: dict[str, float], summary=None):
     for number in range(1, epochs + 1):
         block = epoch(b=b, a=a, **state)
         for row in block:
-            rows.append(dict(epoch=number, step=len(rows) + 1, **row))
+            rows.append({"epoch": number, "step": len(rows) + 1, **row})
         if summary is not None:
             epoch_rows.append(dict(epoch=number, **summary(block)))
         b, a = block[-1]["b"], block[-1]["a"]
@@ -395,7 +395,7 @@ def adam_annealing(x, y, lr, b0, a0, mom, sqr_mom, grad_avg_b0, grad_avg_a0, sqr
             prev_grad2 = NAN if marked else grad_size if grad_size < prev_grad2 else prev_grad2
         block = adam_epoch(x, y, b, a, lr, mom, sqr_mom, **state)
         for row in block:
-            rows.append(dict(epoch=number, step=len(rows) + 1, **row))
+            rows.append({"epoch": number, "step": len(rows) + 1, **row})
         epoch_rows.append(dict(
             epoch=number, lr=lr, prev_grad2=prev_grad2, grad_size=grad_size,
             grad_ratio=divide(grad_size, prev_grad2),  # N34 = avg_grad2/prev_grad2
