@@ -164,14 +164,14 @@ class Table:
         keys = list(self.rows[0]) if self.rows else []
         if len(keys) < 2 or set(map(len, self.rows)) != {len(keys)}:
             return None
+        cells = chain.from_iterable(map(itemgetter(*keys), self.rows))  # row by row, no list of rows
         try:
-            values = list(map(itemgetter(*keys), self.rows))  # a KeyError: a row holds another key
-        except KeyError:
+            matrix = np.fromiter(cells, dtype=float, count=len(self.rows) * len(keys))
+        except KeyError:  # a row holds another key
             return None
-        try:
-            matrix = np.array(values, dtype=float).T.copy()
-        except (TypeError, ValueError):  # a column that is not numbers: read alone, by __getitem__
-            return keys
+        except (TypeError, ValueError):  # not all numbers (or None, which np.array reads as nan): read alone
+            return keys if all(map(set(keys).issuperset, self.rows)) else None
+        matrix = matrix.reshape(len(self.rows), len(keys)).T.copy()
         matrix.setflags(write=False)  # one array a column, shared by every look-up
         self._arrays = dict(zip(keys, matrix))
         return keys
