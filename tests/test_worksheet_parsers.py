@@ -121,19 +121,19 @@ def one_sheet(path: Path, sheet_data: str) -> Path:
 
 
 def long_run_rows() -> str:
-    """Rows 2..23 of one run, but: B6 reads A5 (not A6), C9 reads C2 (not C8), rows 12 and 15 hold an escape
-    and a carriage return, and row 19 is an empty ``<row/>``; every third row has ``spans``."""
+    """Rows 2..29 of one run, but: B6 reads A5 (not A6), C11 reads C2 (not C10), rows 16 and 20 hold an escape
+    and a carriage return, and row 24 is an empty ``<row/>``; every third row has ``spans``."""
     rows = []
-    for r in range(2, 24):
-        if r == 19:
-            rows.append('<row r="19" ht="3"/>')
+    for r in range(2, 30):
+        if r == 24:
+            rows.append('<row r="24" ht="3"/>')
             continue
-        value = {8: "", 12: "a&amp;b", 15: "c\r\nd"}.get(r, f"x{r}")
+        value = {8: "", 16: "a&amp;b", 20: "c\r\nd"}.get(r, f"x{r}")
         spans = ' spans="1:6"' if r % 3 else ""
         rows.append(
             f'<row r="{r}"{spans}><c r="A{r}" t="str"><v>{value}</v></c>'
             f'<c r="B{r}"><f>A{r - 1 if r == 6 else r}*2+B{r - 1}</f><v>{r}</v></c>'
-            f'<c r="C{r}" t="str"><f>CONCAT("5%d",{"C2" if r == 9 else f"C{r - 1}"})</f><v>5%d</v></c>'
+            f'<c r="C{r}" t="str"><f>CONCAT("5%d",{"C2" if r == 11 else f"C{r - 1}"})</f><v>5%d</v></c>'
             f'<c r="D{r}" cm="1"><f t="array" ref="D{r}:E{r}">STEP(A{r}:B{r})</f><v>1</v></c><c r="E{r}"><v>{r}</v></c>'
             f'<c r="F{r}"><f>SUM(B$2:B{r - 1})</f><v>0</v></c></row>')
     return "".join(rows)
@@ -227,11 +227,12 @@ def test_rows_of_a_long_run_are_matched_whole(tmp_path, monkeypatch):
     monkeypatch.setattr(scanner._RowPattern, "repeats", counted)
     path = one_sheet(tmp_path / "odd.xlsx", ODD_SHEETS["long runs and the rows that break them"])
     read_both(path, False)
-    # A row is matched whole once the row above repeated its own row above by writing its shape (3, 8, 11,
-    # 14, 17 and 21 did); 6 and 9 move a reference elsewhere (so 7 and 10 differ from them too), 12 and 15
-    # hold an escape or a carriage return, 19 is empty and 20 is then not the row after the run's last.
-    assert [row for row in matched if row > 0] == [4, 5, 18, 22, 23]
-    assert [-row for row in matched if row < 0] == [6, 9, 12, 15, 19, 20]
+    # A row is matched whole once the row above repeated its own row above by writing its shape (4, 9, 14, 18,
+    # 22 and 27 did). That is tried only after a row whose formulas all continue the runs above (3, 8, 13, 17,
+    # 21, 26): 2 starts them, 6 and 11 move a reference elsewhere (so 7 and 12 start runs too), 16 and 20 hold an
+    # escape or a carriage return, 24 is empty and 25 is then not the row after the run's last (and starts runs).
+    assert [row for row in matched if row > 0] == [5, 10, 15, 19, 23, 28, 29]
+    assert [-row for row in matched if row < 0] == [6, 11, 16, 20, 24, 25]
 
 
 def test_the_comparison_sees_a_difference(tmp_path):

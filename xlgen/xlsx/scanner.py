@@ -228,6 +228,7 @@ def scan_sheet(path: Path, archive: zipfile.ZipFile, member: str, cells: SheetCe
         letters = digits = cell = None  # the cell being read, for an error message (cell: on a repeated row)
         row = 0
         shape = None  # the row being read cell by cell, its values left out (see _Repeat)
+        started = False  # whether a formula of that row starts a run (does not continue the cell above)
         unmatched = -1  # where the last row matched whole ended (the row after it did not repeat it)
         try:
             while position < end:
@@ -268,7 +269,7 @@ def scan_sheet(path: Path, archive: zipfile.ZipFile, member: str, cells: SheetCe
                             continue
                     if text.startswith("<row", start) and text[position - 2] != "/":
                         close = text.find("</row>", position, end)
-                        shape = None
+                        shape, started = None, False
                         if close >= 0 and not formula_values:
                             inner = text[position:close]
                             if "&" not in inner and "\r" not in inner and "<is>" not in inner:
@@ -293,7 +294,10 @@ def scan_sheet(path: Path, archive: zipfile.ZipFile, member: str, cells: SheetCe
                         else:
                             repeat = None  # read cell by cell; its shape is kept for the next row at </row>
                     elif shape is not None and text.startswith("</row>", start):
-                        repeat = repeated(shape, row)
+                        # A row whose formulas all continue the runs above may be repeated by the next; one that
+                        # starts runs (an epoch's first rows, summaries that move a block of rows a row) seldom
+                        # is, and its _Repeat would cost more than reading the next row cell by cell.
+                        repeat = None if started else repeated(shape, row)
                         shape = None
                     continue
                 column = column_numbers.get(letters)
@@ -348,6 +352,7 @@ def scan_sheet(path: Path, archive: zipfile.ZipFile, member: str, cells: SheetCe
                 options = attribute_map(formula_attributes) if formula_attributes else attributes[""]
                 value = value_of(kind, raw) if formula_values else None
                 add_formula(row, column, formula, options.get("t"), options.get("ref"), options.get("si"), value)
+                started = started or open_runs[column].first_row == row
         except (ValueError, XlgenError) as error:  # a value that is not one: name its cell
             if cell is not None:
                 raise XlgenError(f"cell {cell_name(*cell)}: {error}") from None
