@@ -268,6 +268,9 @@ BAD_RUNS = {
     "infinity, in a run": (_run_with("", 7, "inf", "1"), "A7"),
     "a digit separator, in a run": (_run_with("", 11, "1_000", "1"), "A11"),
     "text for a number, in a run": (_run_with("", 5, "one", "1"), "A5"),
+    "two bad numbers of a run, the first in the file named": ("".join(
+        f'<row r="{r}"><c r="A{r}"><v>{"nan" if r == 9 else r}</v></c><c r="B{r}"><f>A{r}*2+B{r - 1}</f><v>0</v></c>'
+        f'<c r="C{r}"><v>{"1_0" if r == 6 else r}</v></c></row>' for r in range(2, 13)), "C6"),
 }
 
 

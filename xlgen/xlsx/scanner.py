@@ -259,10 +259,12 @@ def scan_sheet(path: Path, archive: zipfile.ZipFile, member: str, cells: SheetCe
                                     if text.startswith("<row", position) else None
                             for run in repeat.runs:  # the runs go on to the last row matched
                                 run.last_row = row
-                            columns = zip(*texts) if len(groups) > 1 else (texts,)
-                            for (_, column, kind), raws in zip(repeat.constants, columns):
-                                if kind != "n" or not store_numbers(first, column, raws):
-                                    for row_number, raw in enumerate(raws, first):  # one by one, to name a bad one
+                            columns = list(zip(*texts)) if len(groups) > 1 else [texts]
+                            if not all(kind == "n" and store_numbers(first, column, raws)
+                                       for (_, column, kind), raws in zip(repeat.constants, columns)):
+                                # Cell by cell, in the file's order: a bad value is the one expat names.
+                                for row_number, raws in enumerate(zip(*columns), first):
+                                    for (_, column, kind), raw in zip(repeat.constants, raws):
                                         cell = (row_number, column)
                                         store_constant(row_number, column, kind, raw)
                             cell, unmatched = None, position  # a row there was just tried: not again
