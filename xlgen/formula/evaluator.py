@@ -26,10 +26,10 @@ import bisect
 import gc
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
 from itertools import repeat
 from pathlib import Path
 
+from .. import collector
 from ..cells import MAX_COLUMNS, MAX_ROWS, Range, cell_name, quote_sheet
 from ..errors import BudgetExceeded, CircularReference, XlgenError
 from ..row_spans import span_at
@@ -127,7 +127,7 @@ class WorkbookEvaluator:
         self._programs: dict = {}  # block shape -> its compiled row loop (see compiler.BlockRunner)
         self._running: set[int] = set()
         self._in_progress: set[tuple[str, int, int]] = set()
-        self._freezing = False  # an evaluation is running that unfreezes what _bulk froze
+        self._freezing = False  # an evaluation is running that unfreezes what _state froze
         self.budget = Budget()
 
     # -- the evaluation -------------------------------------------------------------------------
@@ -142,7 +142,7 @@ class WorkbookEvaluator:
             targets.append((sheet, target))
         limit = sys.getrecursionlimit()
         sys.setrecursionlimit(max(limit, _RECURSION_LIMIT))
-        # Sheets read meanwhile stay out of the collector's passes until the outermost evaluation ends (_bulk),
+        # Sheets read meanwhile stay out of the collector's passes until the outermost evaluation ends (_state),
         # unless someone else froze objects (their freeze is theirs to undo).
         outer = not self._freezing and gc.isenabled() and gc.get_freeze_count() == 0
         self._freezing = self._freezing or outer
@@ -333,7 +333,7 @@ class WorkbookEvaluator:
     def _state(self, sheet: str) -> _SheetState:
         state = self._states.get(sheet)
         if state is None:
-            with _bulk(freeze=self._freezing):
+            with collector.paused(freeze=self._freezing):  # a sheet read: millions of objects, no cycles
                 state = self._new_state(sheet)
         return state
 
@@ -554,26 +554,6 @@ class WorkbookEvaluator:
                 found.append(self.value(sheet, row, column))
                 row += 1
         return found
-
-
-@contextmanager
-def _bulk(freeze: bool):
-    """Reading a sheet without the cyclic garbage collector, then (``freeze``) leaving what was read out of its
-    later passes.
-
-    A large sheet is millions of objects (cells, runs, trees) and no reference cycles; as they pile up, each
-    pass of the collector would walk all of them again (about a seventh of a 100,000-row check). The
-    evaluation that froze them unfreezes them when it ends (:meth:`WorkbookEvaluator.evaluate`).
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-            if freeze:
-                gc.freeze()
 
 
 def _shape(block: Block) -> tuple:
