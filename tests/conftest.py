@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 from pathlib import Path
 
@@ -75,3 +76,11 @@ def libreoffice_missing() -> str | None:
 LIBREOFFICE_MISSING = libreoffice_missing()
 needs_libreoffice = pytest.mark.skipif(
     LIBREOFFICE_MISSING is not None, reason=f"LibreOffice unavailable: {LIBREOFFICE_MISSING}")
+
+
+def in_the_foreground() -> None:
+    """``preexec_fn`` of an xlgen a test interrupts as a person would, with Ctrl-C at a terminal: SIGINT is
+    not ignored, as it is for the background jobs of a shell (a test run started with ``&`` starts its
+    children so, and Python then leaves SIGINT ignored)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+

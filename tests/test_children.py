@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import ROOT, needs_libreoffice
+from .conftest import ROOT, in_the_foreground, needs_libreoffice
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads processes from /proc")
 
@@ -64,7 +64,8 @@ def slow_for_formulas(tmp_path_factory) -> Path:
 
 def start_check(path: Path, engine: str, **options) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "xlgen.cli", "check", str(path), "--engine", engine],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT, **options)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
+                            preexec_fn=in_the_foreground, **options)
 
 
 def wait_for_children(check: subprocess.Popen, name: str) -> set[int]:

@@ -17,7 +17,7 @@ from xlgen.cli import main
 from xlgen.gradebook import gradebook_csv
 from xlgen.workers import CheckOptions, check_in_processes, check_one
 
-from .conftest import ROOT
+from .conftest import ROOT, in_the_foreground
 from .planting import plant_formula, plant_formula_over_value
 from .test_budgets import EXPF
 from .test_exercise_check import fill
@@ -143,7 +143,7 @@ def test_ctrl_c_stops_the_workers_at_once(tmp_path, signal_name, code):
     gradebook = tmp_path / "grades.csv"
     child = subprocess.Popen([sys.executable, "-m", "xlgen.cli", "check", str(folder), "--jobs", "1",
                               "--gradebook", str(gradebook)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                             text=True, cwd=ROOT)
+                             text=True, cwd=ROOT, preexec_fn=in_the_foreground)
     try:
         time.sleep(3)  # the pool has started and the worker is in the first workbook
         child.send_signal(getattr(signal, signal_name))
