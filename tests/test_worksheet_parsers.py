@@ -289,3 +289,20 @@ def test_both_refuse_a_bad_value_naming_its_cell(tmp_path, case):
             messages.append(str(refused.value))
     assert all(message.startswith(f"cell {cell}: ") for message in messages), messages
     assert messages[0] == messages[1]
+
+
+@pytest.mark.parametrize("texts, expected", [
+    (["1", " 7 ", "-0", "2.5e-3", "1.7976931348623157E308"], [1.0, 7.0, -0.0, 0.0025, 1.7976931348623157e308]),
+    (["1", ""], None),  # an empty <v>: no value, which number() says by refusing
+    (["1", "nan"], None),
+    (["inf", "1"], None),
+    (["1_000"], None),
+    (["1E308", "1E308"], None),  # each a number, their sum not: read one by one, where both are kept
+    (["one"], None),
+])
+def test_a_column_of_numbers_reads_as_each_number_does(texts, expected):
+    from xlgen.xlsx.sheet_cells import number, numbers
+
+    assert numbers(texts) == expected
+    if expected is not None:
+        assert [number(text) for text in texts] == expected

@@ -24,7 +24,7 @@ from ..cells import cell_name, column_index
 from ..row_templates import RowTemplate
 from ..errors import XlgenError
 from .package import open_part, refuse_doctype, refuse_large
-from .sheet_cells import SheetBuilder, SheetCells, number
+from .sheet_cells import SheetBuilder, SheetCells, number, numbers
 from .xml_text import normalize_newlines, ooxml_unescape, xml_unescape
 
 CHUNK = 1 << 22  # characters of sheet XML scanned at a time
@@ -181,15 +181,10 @@ def scan_sheet(path: Path, archive: zipfile.ZipFile, member: str, cells: SheetCe
         constants[(row, column)] = value_of(kind, raw)
 
     def store_numbers(first: int, column: int, texts: Sequence[str]) -> bool:
-        """The numbers ``texts`` of a column's rows ``first``... stored at once, as :func:`number` reads each;
-        False, with nothing stored, where one of them needs a look of its own (not a number, an empty
-        ``<v>``, nan or inf, a digit separator; or numbers whose sum overflows)."""
-        try:
-            values = list(map(float, texts))
-        except ValueError:
-            return False
-        total = sum(values)
-        if total - total != 0 or "_" in "".join(texts):  # total - total is nan for nan and for ±inf
+        """The numbers ``texts`` of a column's rows ``first``... stored at once (see :func:`numbers`); False,
+        with nothing stored, where one of them needs a look of its own."""
+        values = numbers(texts)
+        if values is None:
             return False
         constants.update(zip(zip(range(first, first + len(values)), itertools.repeat(column)), values))
         return True

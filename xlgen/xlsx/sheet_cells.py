@@ -10,7 +10,7 @@ formula text and array area over that storage.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from ..cells import cell_name, column_index, parse_range
@@ -214,6 +214,19 @@ def number(text: str) -> float:
     if value - value != 0 or "_" in text:  # value - value is nan for nan and for ±inf
         raise ValueError(f"{text[:40]!r} is not a number in Excel's syntax")
     return value
+
+
+def numbers(texts: Sequence[str]) -> list[float] | None:
+    """:func:`number` of each of ``texts``, in one conversion; None where one of them needs a look of its own
+    (not a number, empty, nan or inf, a digit separator; or numbers whose sum overflows)."""
+    try:
+        values = list(map(float, texts))
+    except ValueError:
+        return None
+    total = sum(values)
+    if total - total != 0 or "_" in "".join(texts):  # total - total is nan for nan and for ±inf, as in number
+        return None
+    return values
 
 
 class SheetBuilder:
