@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -23,7 +24,7 @@ ATOL = 1e-12
 MARK_ERRORS = frozenset({"#NUM!", "#DIV/0!", "#VALUE!"})
 STATUSES = ("match", "mismatch", "unsupported")  # a cell's status, by its code
 MATCH, MISMATCH = 0, 1
-_STATUS_NAMES = np.array(STATUSES, dtype=object)  # three string objects, shared by every cell's status
+_STATUS_NAMES = np.array(STATUSES, dtype=object)
 
 
 def check_tolerances(rtol: float, atol: float) -> None:
@@ -43,12 +44,17 @@ class QuantityComparison:
     source: Range
     workbook: list[Any]
     reference: np.ndarray
-    status: np.ndarray  # "match", "mismatch" or "unsupported", per cell
+    codes: np.ndarray  # each cell's status as its index in STATUSES (see status), counted without strings
     abs_error: np.ndarray  # nan where the cell is not a number compared with a number
     rel_error: np.ndarray
     ulps: np.ndarray  # -1 where not computed (only matching numbers get a distance)
-    codes: np.ndarray  # the status as its index in STATUSES, to count without comparing strings
     per: str = "step"  # what one cell is: a "step", or an "epoch" for per-epoch quantities (rmse)
+
+    @cached_property
+    def status(self) -> np.ndarray:
+        """Each cell's status, "match", "mismatch" or "unsupported": three shared strings, not one string object
+        a cell (np.where(...).astype(object) would make 1.2 million)."""
+        return _STATUS_NAMES[self.codes]
 
     def count(self, status: str) -> int:
         """How many cells have ``status``."""
@@ -82,9 +88,7 @@ def compare_column(quantity: str, source: Range, values: list[Any], reference: n
     ulps = np.full(count, -1, dtype=np.int64)
     if close.any():
         ulps[close] = ulp_distance(number[close], reference[close])
-    # Three shared strings, not one string object a cell (np.where(...).astype(object) would make 1.2 million).
-    return QuantityComparison(quantity, source, values, reference, _STATUS_NAMES[codes], absolute, relative,
-                              ulps, codes, per)
+    return QuantityComparison(quantity, source, values, reference, codes, absolute, relative, ulps, per)
 
 
 def _status_of_kind(value: Any, expected: float) -> str:
